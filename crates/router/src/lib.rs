@@ -1,0 +1,1 @@
+//! Routing: API Gateway resources and methods compiled into a matcher.
