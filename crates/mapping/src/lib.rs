@@ -13,7 +13,44 @@
 //!   errors with line and column.
 //! - [`Variables`]: what one render can see.
 //! - [`Rendered`]: the output body and any `$context.*Override` values.
+//! - [`JsonPath`]: Jayway-dialect JSONPath, also for parameter mappings.
+//! - [`Error`]: the one error type, `name:line:column: message`.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use gateway_mapping::{Context, Input, Template, Variables};
+//!
+//! let t = Template::compile(
+//!     "PutRecord",
+//!     r#"{"StreamName": "$input.params('stream-name')", "PartitionKey": "$input.path('$.PartitionKey')"}"#,
+//! )
+//! .unwrap();
+//! let path = [("stream-name".to_string(), "s1".to_string())];
+//! let context = Context::default();
+//! let stage_variables = BTreeMap::new();
+//! let vars = Variables {
+//!     input: Input { body: r#"{"PartitionKey": "k"}"#, path: &path, querystring: &[], header: &[] },
+//!     context: &context,
+//!     stage_variables: &stage_variables,
+//! };
+//! assert_eq!(t.render(&vars).unwrap().body, r#"{"StreamName": "s1", "PartitionKey": "k"}"#);
+//! ```
 
+mod ast;
+mod error;
+mod eval;
+mod javaregex;
+mod jsonpath;
+mod lexer;
+pub mod limits;
+mod parser;
+mod render;
+mod template;
+mod util;
+mod value;
 mod vars;
 
+pub use error::{Error, ErrorKind, Span};
+pub use jsonpath::{JsonPath, Matches};
+pub use template::Template;
 pub use vars::{Context, ErrorContext, Identity, Input, Overrides, Rendered, Variables};

@@ -1,0 +1,149 @@
+//! The compiled form of a template. Every node that can fail at render time
+//! carries the [`Span`] of its source so errors can point at it.
+
+use crate::error::Span;
+use crate::jsonpath::JsonPath;
+
+/// A sequence of nodes rendered in order.
+#[derive(Debug, Default)]
+pub(crate) struct Block {
+    pub nodes: Vec<Node>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Node {
+    /// Literal output, already stripped of whatever Velocity's lexer gobbles.
+    Text(String),
+    /// `$a.b(...)`, `${a}`, `$!a`.
+    Ref(Box<Reference>),
+    /// `\$a` (an odd number of backslashes): renders `prefix` then the literal
+    /// reference text when it is defined, and `prefix\` + literal when it is not,
+    /// as Velocity 1.7 does.
+    EscapedRef {
+        prefix: Box<str>,
+        reference: Box<Reference>,
+    },
+    Set(Box<SetNode>),
+    If(Box<IfNode>),
+    Foreach(Box<ForeachNode>),
+    Define(Box<DefineNode>),
+    Break,
+    Stop,
+}
+
+/// A reference: a root variable and a chain of property, index and method parts.
+#[derive(Debug)]
+pub(crate) struct Reference {
+    pub span: Span,
+    pub root: Box<str>,
+    pub parts: Vec<Part>,
+    /// The source text, rendered by escaped references.
+    pub literal: Box<str>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Part {
+    Property {
+        name: Box<str>,
+        span: Span,
+    },
+    Index {
+        index: Expr,
+        span: Span,
+    },
+    Method {
+        name: Box<str>,
+        args: Vec<Expr>,
+        span: Span,
+        /// Work done at compile time for literal arguments.
+        pre: Precompiled,
+    },
+}
+
+impl Part {
+    pub fn span(&self) -> Span {
+        match self {
+            Part::Property { span, .. } | Part::Index { span, .. } | Part::Method { span, .. } => {
+                *span
+            }
+        }
+    }
+}
+
+/// Literal arguments compiled once at load: `$input.path('$.a')` gets its
+/// JSONPath, `$s.replaceAll('[a-z]', '')` its regex.
+#[derive(Debug, Default)]
+pub(crate) enum Precompiled {
+    #[default]
+    None,
+    Path(Box<JsonPath>),
+    Regex(Box<regex::Regex>),
+}
+
+#[derive(Debug)]
+pub(crate) struct SetNode {
+    pub span: Span,
+    pub target: Reference,
+    pub value: Expr,
+}
+
+#[derive(Debug)]
+pub(crate) struct IfNode {
+    /// `#if` then each `#elseif`, in order.
+    pub branches: Vec<(Expr, Block)>,
+    pub otherwise: Option<Block>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ForeachNode {
+    pub span: Span,
+    pub var: Box<str>,
+    pub iterable: Expr,
+    pub body: Block,
+}
+
+#[derive(Debug)]
+pub(crate) struct DefineNode {
+    pub name: Box<str>,
+    pub body: Block,
+}
+
+#[derive(Debug)]
+pub(crate) struct Expr {
+    pub span: Span,
+    pub kind: ExprKind,
+}
+
+#[derive(Debug)]
+pub(crate) enum ExprKind {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// A single-quoted string, or a double-quoted one with nothing to interpolate.
+    Str(Box<str>),
+    /// A double-quoted string containing `$` or `#`: parsed as a template.
+    Interpolated(Block),
+    Ref(Box<Reference>),
+    List(Vec<Expr>),
+    Map(Vec<(Expr, Expr)>),
+    Range(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}

@@ -1,0 +1,350 @@
+//! `$input`, `$util`, `$context`, `$stageVariables` and `$foreach`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde_json::Value as Json;
+
+use super::Eval;
+use crate::ast::Precompiled;
+use crate::error::{ErrorKind, Failure, Fallible};
+use crate::jsonpath::{JsonPath, Matches};
+use crate::render;
+use crate::util;
+use crate::value::{Builtin, Map, Value};
+
+impl<'a> Eval<'a> {
+    pub(super) fn builtin_property(&mut self, b: Builtin, name: &str) -> Value<'a> {
+        let vars = self.vars;
+        let ctx = vars.context;
+        match b {
+            Builtin::Input => match name {
+                "body" => Value::Str(if vars.input.body.is_empty() {
+                    "{}"
+                } else {
+                    vars.input.body
+                }),
+                "params" => self.params_map(),
+                _ => Value::Null,
+            },
+            Builtin::Util => Value::Null,
+            Builtin::Context => match name {
+                "requestId" => Value::Str(&ctx.request_id),
+                "extendedRequestId" => Value::Str(&ctx.extended_request_id),
+                "apiId" => Value::Str(&ctx.api_id),
+                "accountId" => Value::Str(&ctx.account_id),
+                "stage" => Value::Str(&ctx.stage),
+                "deploymentId" => Value::Str(&ctx.deployment_id),
+                "resourceId" => Value::Str(&ctx.resource_id),
+                "resourcePath" => Value::Str(&ctx.resource_path),
+                "path" => Value::Str(&ctx.path),
+                "httpMethod" => Value::Str(&ctx.http_method),
+                "protocol" => Value::Str(&ctx.protocol),
+                "requestTime" => Value::Str(&ctx.request_time),
+                "requestTimeEpoch" => Value::Int(ctx.request_time_epoch),
+                "domainName" => Value::Str(&ctx.domain_name),
+                "domainPrefix" => Value::Str(&ctx.domain_prefix),
+                "identity" => Value::Object(Builtin::Identity),
+                "error" if ctx.error.is_some() => Value::Object(Builtin::ContextError),
+                "requestOverride" => Value::Map(self.override_maps().request.clone()),
+                "responseOverride" => Value::Map(self.override_maps().response.clone()),
+                _ => Value::Null,
+            },
+            Builtin::Identity => match name {
+                "sourceIp" => Value::Str(&ctx.identity.source_ip),
+                "userAgent" => Value::Str(&ctx.identity.user_agent),
+                _ => Value::Null,
+            },
+            Builtin::ContextError => match (&ctx.error, name) {
+                (Some(e), "message") => Value::Str(&e.message),
+                // `messageString` is the message as a quoted JSON string.
+                (Some(e), "messageString") => {
+                    let mut s = String::new();
+                    render::json_string(&e.message, &mut s);
+                    Value::string(s)
+                }
+                (Some(e), "responseType") => Value::Str(&e.response_type),
+                (Some(e), "validationErrorString") => Value::Str(&e.validation_error_string),
+                _ => Value::Null,
+            },
+            Builtin::StageVariables => vars
+                .stage_variables
+                .get(name)
+                .map_or(Value::Null, |v| Value::Str(v)),
+            Builtin::Loop(depth) => {
+                let Some(frame) = self.loops.get(depth) else {
+                    return Value::Null;
+                };
+                match name {
+                    "index" => Value::Int(frame.index as i64),
+                    "count" => Value::Int(frame.index as i64 + 1),
+                    "hasNext" => Value::Bool(frame.index + 1 < frame.len),
+                    "first" => Value::Bool(frame.index == 0),
+                    "last" => Value::Bool(frame.index + 1 == frame.len),
+                    "parent" if depth > 0 => Value::Object(Builtin::Loop(depth - 1)),
+                    _ => Value::Null,
+                }
+            }
+        }
+    }
+
+    /// A builtin as a map, for printing, iterating and map methods.
+    pub(super) fn builtin_as_map(&mut self, b: Builtin) -> Option<Value<'a>> {
+        let keys: &[&str] = match b {
+            Builtin::Context => &[
+                "resourceId",
+                "resourcePath",
+                "httpMethod",
+                "extendedRequestId",
+                "requestTime",
+                "path",
+                "accountId",
+                "protocol",
+                "requestOverride",
+                "stage",
+                "domainPrefix",
+                "requestTimeEpoch",
+                "requestId",
+                "identity",
+                "domainName",
+                "deploymentId",
+                "responseOverride",
+                "apiId",
+            ],
+            Builtin::Identity => &["sourceIp", "userAgent"],
+            Builtin::ContextError => &[
+                "message",
+                "messageString",
+                "responseType",
+                "validationErrorString",
+            ],
+            Builtin::StageVariables => {
+                let entries = self
+                    .vars
+                    .stage_variables
+                    .iter()
+                    .map(|(k, v)| (Rc::from(k.as_str()), Value::Str(v)))
+                    .collect();
+                return Some(Value::new_map(entries));
+            }
+            Builtin::Loop(_) => &["index", "count", "hasNext", "first", "last"],
+            Builtin::Input | Builtin::Util => return None,
+        };
+        let mut entries = Vec::with_capacity(keys.len());
+        for k in keys {
+            let mut v = self.builtin_property(b, k);
+            if let Value::Object(inner) = v {
+                v = self.builtin_as_map(inner).unwrap_or(Value::Null);
+            }
+            entries.push((Rc::from(*k), v));
+        }
+        Some(Value::new_map(entries))
+    }
+
+    /// `$input.params()`: `{path={...}, querystring={...}, header={...}}`.
+    fn params_map(&self) -> Value<'a> {
+        let input = &self.vars.input;
+        let section = |pairs: &'a [(String, String)], ci: bool| {
+            let mut m = Map {
+                entries: Vec::with_capacity(pairs.len()),
+                case_insensitive: ci,
+            };
+            for (k, v) in pairs {
+                // A repeated name keeps its last value, as single-value lookups do.
+                m.insert(Rc::from(k.as_str()), Value::Str(v));
+            }
+            Value::Map(Rc::new(RefCell::new(m)))
+        };
+        Value::new_map(vec![
+            ("path".into(), section(input.path, false)),
+            ("querystring".into(), section(input.querystring, false)),
+            ("header".into(), section(input.header, true)),
+        ])
+    }
+
+    /// `$input.params('x')`: path, then query string, then header (header
+    /// names case-insensitively). The last of repeated values wins.
+    fn param(&self, name: &str) -> Value<'a> {
+        let input = &self.vars.input;
+        let found = input
+            .path
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .or_else(|| input.querystring.iter().rev().find(|(k, _)| k == name))
+            .or_else(|| {
+                input
+                    .header
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            });
+        found.map_or(Value::Null, |(_, v)| Value::Str(v))
+    }
+
+    fn path_arg(
+        &mut self,
+        args: &[Value<'a>],
+        pre: &'a Precompiled,
+    ) -> Fallible<Option<PathRef<'a>>> {
+        if let Precompiled::Path(p) = pre {
+            return Ok(Some(PathRef::Borrowed(p)));
+        }
+        let Some(text) = args.first().and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        JsonPath::compile(text)
+            .map(|p| Some(PathRef::Owned(Box::new(p))))
+            .map_err(|e| {
+                Failure::new(
+                    ErrorKind::JsonPath,
+                    format!("invalid JSONPath {text:?}: {}", e.message()),
+                )
+            })
+    }
+
+    pub(super) fn call_builtin(
+        &mut self,
+        b: Builtin,
+        name: &str,
+        args: Vec<Value<'a>>,
+        pre: &'a Precompiled,
+    ) -> Fallible<Value<'a>> {
+        match (b, name, args.len()) {
+            (Builtin::Input, "path", 1) => {
+                let Some(path) = self.path_arg(&args, pre)? else {
+                    return Ok(Value::Null);
+                };
+                let body = self.body_json();
+                Ok(match path.get().query(body) {
+                    Matches::Missing => Value::Null,
+                    Matches::One(v) => Value::from_json(v),
+                    Matches::Many(vs) => {
+                        Value::new_list(vs.into_iter().map(Value::from_json).collect(), true)
+                    }
+                })
+            }
+            (Builtin::Input, "json", 1) => {
+                let Some(path) = self.path_arg(&args, pre)? else {
+                    return Ok(Value::Null);
+                };
+                let body = self.body_json();
+                let mut s = String::new();
+                match path.get().query(body) {
+                    // Not recorded on AWS; LocalStack renders `""`, which this follows.
+                    Matches::Missing => s.push_str("\"\""),
+                    Matches::One(v) => render::write_json(v, &mut s, 0)?,
+                    Matches::Many(vs) => {
+                        s.push('[');
+                        for (i, v) in vs.into_iter().enumerate() {
+                            if i > 0 {
+                                s.push(',');
+                            }
+                            render::write_json(v, &mut s, 0)?;
+                        }
+                        s.push(']');
+                    }
+                }
+                super::check_len(&s)?;
+                Ok(Value::string(s))
+            }
+            (Builtin::Input, "params", 0) => Ok(self.params_map()),
+            (Builtin::Input, "params", 1) => Ok(match args[0].as_str() {
+                Some(n) => self.param(n),
+                None => Value::Null,
+            }),
+            (Builtin::Input, "getBody", 0) => Ok(self.builtin_property(b, "body")),
+            (Builtin::Util, _, 1) => {
+                if args[0].is_null() {
+                    return Ok(Value::Null);
+                }
+                let text = self.text_of(&args[0])?;
+                self.tick(text.len() as u64 / 256)?;
+                let out = match name {
+                    "escapeJavaScript" => util::escape_javascript(&text),
+                    "urlEncode" => util::url_encode(&text),
+                    "urlDecode" => util::url_decode(&text)?,
+                    "base64Encode" => util::base64_encode(&text),
+                    "base64Decode" => util::base64_decode(&text)?,
+                    "parseJson" => return parse_json(&text),
+                    _ => return Ok(Value::Null),
+                };
+                super::check_len(&out)?;
+                Ok(Value::string(out))
+            }
+            (Builtin::Loop(_), _, 0) => {
+                let prop = match name {
+                    "getIndex" => "index",
+                    "getCount" => "count",
+                    "hasNext" | "getHasNext" => "hasNext",
+                    "isFirst" | "getFirst" => "first",
+                    "isLast" | "getLast" => "last",
+                    "getParent" => "parent",
+                    _ => return self.builtin_map_method(b, name, args),
+                };
+                Ok(self.builtin_property(b, prop))
+            }
+            (
+                Builtin::Context
+                | Builtin::StageVariables
+                | Builtin::Identity
+                | Builtin::ContextError,
+                "get",
+                1,
+            ) => Ok(match args[0].as_str() {
+                Some(k) => self.builtin_property(b, k),
+                None => Value::Null,
+            }),
+            _ => self.builtin_map_method(b, name, args),
+        }
+    }
+
+    /// Map methods (`keySet`, `containsKey`, `size`, ...) on a map-like builtin.
+    fn builtin_map_method(
+        &mut self,
+        b: Builtin,
+        name: &str,
+        args: Vec<Value<'a>>,
+    ) -> Fallible<Value<'a>> {
+        match self.builtin_as_map(b) {
+            Some(m) => self.call(&m, name, args, &Precompiled::None),
+            None => Ok(Value::Null),
+        }
+    }
+}
+
+enum PathRef<'a> {
+    Borrowed(&'a JsonPath),
+    Owned(Box<JsonPath>),
+}
+
+impl PathRef<'_> {
+    fn get(&self) -> &JsonPath {
+        match self {
+            PathRef::Borrowed(p) => p,
+            PathRef::Owned(p) => p,
+        }
+    }
+}
+
+/// `$util.parseJson`: an owned tree of maps and JSON-printing lists.
+fn parse_json<'a>(text: &str) -> Fallible<Value<'a>> {
+    let json: Json = serde_json::from_str(text)
+        .map_err(|e| Failure::runtime(format!("parseJson: invalid JSON: {e}")))?;
+    Ok(owned(&json))
+}
+
+fn owned<'a>(j: &Json) -> Value<'a> {
+    match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => crate::value::number_value(n),
+        Json::String(s) => Value::string(s.clone()),
+        Json::Array(a) => Value::new_list(a.iter().map(owned).collect(), true),
+        Json::Object(o) => Value::new_map(
+            o.iter()
+                .map(|(k, v)| (Rc::from(k.as_str()), owned(v)))
+                .collect(),
+        ),
+    }
+}

@@ -1,0 +1,168 @@
+//! [`Template`]: compile once at load, render per request.
+
+use std::cell::OnceCell;
+
+use crate::ast::{Block, Expr, ExprKind, Node, Part, Precompiled, Reference};
+use crate::error::{Error, ErrorKind, Failure, Fallible, Span};
+use crate::jsonpath::JsonPath;
+use crate::limits::MAX_TEMPLATE_BYTES;
+use crate::vars::{Rendered, Variables};
+use crate::{eval, javaregex, parser};
+
+/// A compiled mapping template.
+#[derive(Debug)]
+pub struct Template {
+    name: String,
+    source: String,
+    root: Block,
+    /// Expected output size, to allocate the output buffer once.
+    size_hint: usize,
+}
+
+impl Template {
+    /// Parses a template. Syntax errors, templates over 300 KB, unsupported
+    /// directives, and literal JSONPaths or regexes that do not compile are
+    /// reported here, with the template name, line and column.
+    pub fn compile(name: impl Into<String>, source: &str) -> Result<Template, Error> {
+        let name = name.into();
+        if source.len() > MAX_TEMPLATE_BYTES {
+            return Err(Error::new(
+                ErrorKind::Limit,
+                &name,
+                Span {
+                    offset: 0,
+                    line: 1,
+                    column: 1,
+                },
+                format!(
+                    "template is {} bytes; API Gateway allows at most {MAX_TEMPLATE_BYTES}",
+                    source.len()
+                ),
+            ));
+        }
+        let mut root = parser::parse_template(source).map_err(|f| f.into_error(&name, source))?;
+        precompile_block(&mut root).map_err(|f| f.into_error(&name, source))?;
+        Ok(Template {
+            size_hint: source.len() + 64,
+            name,
+            source: source.to_owned(),
+            root,
+        })
+    }
+
+    /// Renders with one request's variables. Errors carry the template name
+    /// and the position of the node that failed.
+    pub fn render(&self, vars: &Variables<'_>) -> Result<Rendered, Error> {
+        let body = OnceCell::new();
+        eval::render(&self.root, vars, &body, self.size_hint)
+            .map_err(|f| f.into_error(&self.name, &self.source))
+    }
+
+    /// The name given to [`Template::compile`].
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The template's source text.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+/// Compiles literal arguments: `$input.path('...')` / `$input.json('...')`
+/// JSONPaths and the patterns of `replaceAll`, `replaceFirst`, `matches`
+/// and `split`, so a bad one fails at load and a good one is not parsed per
+/// request.
+fn precompile_block(block: &mut Block) -> Fallible<()> {
+    for node in &mut block.nodes {
+        match node {
+            Node::Text(_) | Node::Break | Node::Stop => {}
+            Node::Ref(r) => precompile_ref(r)?,
+            Node::EscapedRef { reference, .. } => precompile_ref(reference)?,
+            Node::Set(s) => {
+                precompile_ref(&mut s.target)?;
+                precompile_expr(&mut s.value)?;
+            }
+            Node::If(i) => {
+                for (cond, body) in &mut i.branches {
+                    precompile_expr(cond)?;
+                    precompile_block(body)?;
+                }
+                if let Some(b) = &mut i.otherwise {
+                    precompile_block(b)?;
+                }
+            }
+            Node::Foreach(f) => {
+                precompile_expr(&mut f.iterable)?;
+                precompile_block(&mut f.body)?;
+            }
+            Node::Define(d) => precompile_block(&mut d.body)?,
+        }
+    }
+    Ok(())
+}
+
+fn precompile_ref(r: &mut Reference) -> Fallible<()> {
+    let on_input = &*r.root == "input";
+    for (i, part) in r.parts.iter_mut().enumerate() {
+        match part {
+            Part::Property { .. } => {}
+            Part::Index { index, .. } => precompile_expr(index)?,
+            Part::Method {
+                name,
+                args,
+                span,
+                pre,
+            } => {
+                for a in args.iter_mut() {
+                    precompile_expr(a)?;
+                }
+                let literal = match args.first() {
+                    Some(Expr {
+                        kind: ExprKind::Str(s),
+                        ..
+                    }) => Some(s.to_string()),
+                    _ => None,
+                };
+                let Some(lit) = literal else { continue };
+                match &**name {
+                    "path" | "json" if on_input && i == 0 && args.len() == 1 => {
+                        let path = JsonPath::compile(&lit).map_err(|e| {
+                            Failure::new(
+                                ErrorKind::JsonPath,
+                                format!("invalid JSONPath {lit:?}: {}", e.message()),
+                            )
+                            .at(*span)
+                        })?;
+                        *pre = Precompiled::Path(Box::new(path));
+                    }
+                    "replaceAll" | "replaceFirst" | "split" | "matches" => {
+                        let whole = &**name == "matches";
+                        let re = javaregex::compile(&lit, whole).map_err(|f| f.at(args[0].span))?;
+                        *pre = Precompiled::Regex(Box::new(re));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn precompile_expr(e: &mut Expr) -> Fallible<()> {
+    match &mut e.kind {
+        ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => Ok(()),
+        ExprKind::Interpolated(b) => precompile_block(b),
+        ExprKind::Ref(r) => precompile_ref(r),
+        ExprKind::List(items) => items.iter_mut().try_for_each(precompile_expr),
+        ExprKind::Map(entries) => entries.iter_mut().try_for_each(|(k, v)| {
+            precompile_expr(k)?;
+            precompile_expr(v)
+        }),
+        ExprKind::Range(a, b) | ExprKind::Binary(_, a, b) => {
+            precompile_expr(a)?;
+            precompile_expr(b)
+        }
+        ExprKind::Not(a) => precompile_expr(a),
+    }
+}
