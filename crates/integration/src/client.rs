@@ -58,23 +58,44 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Client(e.to_string()))?;
-        Ok(Self { http, max_response_bytes: options.max_response_bytes })
+        Ok(Self {
+            http,
+            max_response_bytes: options.max_response_bytes,
+        })
     }
 
     /// Sends `request` and reads the whole response, within `timeout`.
-    pub async fn send(&self, request: OutboundRequest, timeout: Duration) -> Result<InboundResponse, Error> {
+    pub async fn send(
+        &self,
+        request: OutboundRequest,
+        timeout: Duration,
+    ) -> Result<InboundResponse, Error> {
         let url = request.url;
-        let mut builder = self.http.request(request.method, url.as_str()).timeout(timeout);
+        let mut builder = self
+            .http
+            .request(request.method, url.as_str())
+            .timeout(timeout);
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let built = builder.body(request.body).build().map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let built = builder
+            .body(request.body)
+            .build()
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
         let exchange = async {
-            let mut response = self.http.execute(built).await.map_err(|e| classify(e, &url, timeout))?;
+            let mut response = self
+                .http
+                .execute(built)
+                .await
+                .map_err(|e| classify(e, &url, timeout))?;
             let status = response.status();
             let headers = std::mem::take(response.headers_mut());
             let mut body = BytesMut::new();
-            while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, &url, timeout))? {
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| classify(e, &url, timeout))?
+            {
                 if body.len() + chunk.len() > self.max_response_bytes {
                     return Err(Error::BadResponse(format!(
                         "the response body is larger than {} bytes",
@@ -83,7 +104,11 @@ impl Client {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(InboundResponse { status, headers, body: body.freeze() })
+            Ok(InboundResponse {
+                status,
+                headers,
+                body: body.freeze(),
+            })
         };
         // reqwest's own timeout covers the exchange too; this one is the
         // backstop that guarantees the caller's deadline.
@@ -98,7 +123,10 @@ fn classify(error: reqwest::Error, url: &str, timeout: Duration) -> Error {
     if error.is_timeout() {
         Error::Timeout { timeout }
     } else if error.is_connect() {
-        Error::Unreachable { url: url.to_string(), reason: root_cause(&error) }
+        Error::Unreachable {
+            url: url.to_string(),
+            reason: root_cause(&error),
+        }
     } else if error.is_builder() {
         Error::InvalidRequest(root_cause(&error))
     } else {

@@ -33,7 +33,9 @@ struct Inner {
 impl fmt::Debug for Credentials {
     // Never prints the keys.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials").field("provider", &self.inner.provider).finish_non_exhaustive()
+        f.debug_struct("Credentials")
+            .field("provider", &self.inner.provider)
+            .finish_non_exhaustive()
     }
 }
 
@@ -48,7 +50,11 @@ impl Credentials {
     }
 
     /// Fixed credentials, e.g. for tests and benchmarks.
-    pub fn fixed(access_key_id: &str, secret_access_key: &str, session_token: Option<&str>) -> Self {
+    pub fn fixed(
+        access_key_id: &str,
+        secret_access_key: &str,
+        session_token: Option<&str>,
+    ) -> Self {
         let creds = aws_credential_types::Credentials::new(
             access_key_id,
             secret_access_key,

@@ -48,8 +48,15 @@ impl Endpoint {
         } else if let Some(url) = env("AWS_ENDPOINT_URL").filter(|v| !v.is_empty()) {
             (url, EndpointSource::Env("AWS_ENDPOINT_URL".to_string()))
         } else {
-            let suffix = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
-            (format!("https://{service}.{region}.{suffix}"), EndpointSource::Aws)
+            let suffix = if region.starts_with("cn-") {
+                "amazonaws.com.cn"
+            } else {
+                "amazonaws.com"
+            };
+            (
+                format!("https://{service}.{region}.{suffix}"),
+                EndpointSource::Aws,
+            )
         };
         Ok(Self {
             base: validate(&url)?,
@@ -89,13 +96,22 @@ impl Endpoint {
 fn env_suffix(service: &str) -> String {
     service
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
 /// Checks an endpoint URL and returns it without a trailing slash.
 fn validate(url: &str) -> Result<String, Error> {
-    let invalid = |reason: &str| Error::InvalidEndpoint { url: url.to_string(), reason: reason.to_string() };
+    let invalid = |reason: &str| Error::InvalidEndpoint {
+        url: url.to_string(),
+        reason: reason.to_string(),
+    };
     let uri: http::Uri = url.parse().map_err(|_| invalid("not a URL"))?;
     match uri.scheme_str() {
         Some("http" | "https") => {}
@@ -121,7 +137,10 @@ mod tests {
     #[test]
     fn defaults_to_the_aws_endpoint() {
         let e = Endpoint::resolve("kinesis", "us-east-1", None, &no_env).unwrap();
-        assert_eq!(e.action_url("PutRecord"), "https://kinesis.us-east-1.amazonaws.com/?Action=PutRecord");
+        assert_eq!(
+            e.action_url("PutRecord"),
+            "https://kinesis.us-east-1.amazonaws.com/?Action=PutRecord"
+        );
         assert_eq!(e.source(), &EndpointSource::Aws);
         let cn = Endpoint::resolve("kinesis", "cn-north-1", None, &no_env).unwrap();
         assert_eq!(cn.base(), "https://kinesis.cn-north-1.amazonaws.com.cn");
@@ -136,10 +155,14 @@ mod tests {
         };
         let e = Endpoint::resolve("kinesis", "us-east-1", None, &env).unwrap();
         assert_eq!(e.base(), "http://127.0.0.1:5000");
-        assert_eq!(e.source(), &EndpointSource::Env("AWS_ENDPOINT_URL_KINESIS".into()));
+        assert_eq!(
+            e.source(),
+            &EndpointSource::Env("AWS_ENDPOINT_URL_KINESIS".into())
+        );
         let e = Endpoint::resolve("sqs", "us-east-1", None, &env).unwrap();
         assert_eq!(e.base(), "http://127.0.0.1:6000");
-        let e = Endpoint::resolve("kinesis", "us-east-1", Some("http://localhost:4566"), &env).unwrap();
+        let e =
+            Endpoint::resolve("kinesis", "us-east-1", Some("http://localhost:4566"), &env).unwrap();
         assert_eq!(e.base(), "http://localhost:4566");
         assert_eq!(e.source(), &EndpointSource::Config);
     }
@@ -147,7 +170,10 @@ mod tests {
     #[test]
     fn rejects_bad_urls() {
         for bad in ["localhost:4566", "ftp://x", "http://x/?a=b", "not a url"] {
-            assert!(Endpoint::resolve("kinesis", "us-east-1", Some(bad), &no_env).is_err(), "{bad}");
+            assert!(
+                Endpoint::resolve("kinesis", "us-east-1", Some(bad), &no_env).is_err(),
+                "{bad}"
+            );
         }
     }
 

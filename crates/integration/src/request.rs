@@ -18,7 +18,12 @@ pub struct OutboundRequest {
 impl OutboundRequest {
     /// A request with no headers and an empty body.
     pub fn new(method: Method, url: String) -> Self {
-        Self { method, url, headers: Vec::new(), body: Bytes::new() }
+        Self {
+            method,
+            url,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
     }
 
     /// The value of a header, matched case-insensitively.
@@ -32,7 +37,11 @@ impl OutboundRequest {
     /// Sets a header, replacing any value it had (case-insensitive name).
     pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
         let value = value.into();
-        match self.headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        match self
+            .headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some(slot) => slot.1 = value,
             None => self.headers.push((name.to_string(), value)),
         }
@@ -65,7 +74,10 @@ mod tests {
     #[test]
     fn encodes_like_sigv4() {
         assert_eq!(encode_query_component("PutRecord"), "PutRecord");
-        assert_eq!(encode_query_component("a b/c=d&é~"), "a%20b%2Fc%3Dd%26%C3%A9~");
+        assert_eq!(
+            encode_query_component("a b/c=d&é~"),
+            "a%20b%2Fc%3Dd%26%C3%A9~"
+        );
     }
 
     #[test]
@@ -73,7 +85,10 @@ mod tests {
         let mut r = OutboundRequest::new(Method::POST, "http://x/".into());
         r.set_header("Content-Type", "a");
         r.set_header("content-type", "b");
-        assert_eq!(r.headers, vec![("Content-Type".to_string(), "b".to_string())]);
+        assert_eq!(
+            r.headers,
+            vec![("Content-Type".to_string(), "b".to_string())]
+        );
         assert_eq!(r.header("CONTENT-TYPE"), Some("b"));
     }
 }

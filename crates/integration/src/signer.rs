@@ -18,7 +18,11 @@ pub struct Signer {
 
 impl Signer {
     pub fn new(service: &str, region: &str, credentials: Credentials) -> Self {
-        Self { service: service.to_string(), region: region.to_string(), credentials }
+        Self {
+            service: service.to_string(),
+            region: region.to_string(),
+            credentials,
+        }
     }
 
     pub fn credentials(&self) -> &Credentials {
@@ -60,12 +64,16 @@ impl Signer {
         let signable = SignableRequest::new(
             request.method.as_str(),
             request.url.as_str(),
-            request.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+            request
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str())),
             SignableBody::Bytes(&request.body),
         )
         .map_err(|e| Error::Signing(e.to_string()))?;
-        let (instructions, _signature) =
-            sign(signable, &params).map_err(|e| Error::Signing(e.to_string()))?.into_parts();
+        let (instructions, _signature) = sign(signable, &params)
+            .map_err(|e| Error::Signing(e.to_string()))?
+            .into_parts();
         let (headers, _query) = instructions.into_parts();
         for header in headers {
             request.set_header(header.name(), header.value());
@@ -90,7 +98,13 @@ mod tests {
     }
 
     fn creds(token: Option<&str>) -> aws_credential_types::Credentials {
-        aws_credential_types::Credentials::new("AKIDEXAMPLE", "secret", token.map(String::from), None, "t")
+        aws_credential_types::Credentials::new(
+            "AKIDEXAMPLE",
+            "secret",
+            token.map(String::from),
+            None,
+            "t",
+        )
     }
 
     const TIME: Duration = Duration::from_secs(1_700_000_000);
@@ -99,19 +113,26 @@ mod tests {
     fn signs_host_with_port_query_content_type_and_body() {
         let signer = Signer::new("kinesis", "us-east-1", Credentials::fixed("a", "b", None));
         let mut r = request();
-        signer.sign_with(&mut r, creds(None), SystemTime::UNIX_EPOCH + TIME).unwrap();
+        signer
+            .sign_with(&mut r, creds(None), SystemTime::UNIX_EPOCH + TIME)
+            .unwrap();
         let auth = r.header("authorization").unwrap();
         assert!(auth.starts_with(
             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/kinesis/aws4_request"
         ));
-        assert!(auth.contains("SignedHeaders=content-type;host;x-amz-date"), "{auth}");
+        assert!(
+            auth.contains("SignedHeaders=content-type;host;x-amz-date"),
+            "{auth}"
+        );
         assert_eq!(r.header("x-amz-date"), Some("20231114T221320Z"));
         assert!(r.header("x-amz-content-sha256").is_none());
 
         // A different body gives a different signature.
         let mut other = request();
         other.body = "{ }".into();
-        signer.sign_with(&mut other, creds(None), SystemTime::UNIX_EPOCH + TIME).unwrap();
+        signer
+            .sign_with(&mut other, creds(None), SystemTime::UNIX_EPOCH + TIME)
+            .unwrap();
         assert_ne!(other.header("authorization"), r.header("authorization"));
     }
 
@@ -119,7 +140,9 @@ mod tests {
     fn session_token_is_sent() {
         let signer = Signer::new("kinesis", "us-east-1", Credentials::fixed("a", "b", None));
         let mut r = request();
-        signer.sign_with(&mut r, creds(Some("tok")), SystemTime::UNIX_EPOCH + TIME).unwrap();
+        signer
+            .sign_with(&mut r, creds(Some("tok")), SystemTime::UNIX_EPOCH + TIME)
+            .unwrap();
         assert_eq!(r.header("x-amz-security-token"), Some("tok"));
     }
 }

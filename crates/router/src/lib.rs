@@ -74,7 +74,10 @@ pub struct Router<T> {
 impl<T> fmt::Debug for Router<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Router")
-            .field("resources", &self.resources.iter().map(|r| &r.path).collect::<Vec<_>>())
+            .field(
+                "resources",
+                &self.resources.iter().map(|r| &r.path).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -96,7 +99,9 @@ pub struct Match<'r, T> {
 impl<T> Router<T> {
     /// Starts a new set of routes.
     pub fn builder() -> RouterBuilder<T> {
-        RouterBuilder { resources: Vec::new() }
+        RouterBuilder {
+            resources: Vec::new(),
+        }
     }
 
     /// Finds the route for a method and a request path (without the query string).
@@ -108,13 +113,20 @@ impl<T> Router<T> {
             .iter()
             .find(|(m, _)| m == method)
             .or_else(|| resource.methods.iter().find(|(m, _)| m == "ANY"))
-            .ok_or_else(|| RouteError::MethodNotAllowed { allow: resource.allow.clone() })?;
+            .ok_or_else(|| RouteError::MethodNotAllowed {
+                allow: resource.allow.clone(),
+            })?;
         let params = found
             .params
             .iter()
             .map(|(name, value)| (name.to_string(), path::decode(value)))
             .collect();
-        Ok(Match { value, resource_path: &resource.path, method: declared, params })
+        Ok(Match {
+            value,
+            resource_path: &resource.path,
+            method: declared,
+            params,
+        })
     }
 
     /// The number of (resource, method) pairs.
@@ -129,9 +141,11 @@ impl<T> Router<T> {
 
     /// Every route as (resource path, method, value), in declaration order.
     pub fn routes(&self) -> impl Iterator<Item = (&str, &str, &T)> {
-        self.resources
-            .iter()
-            .flat_map(|r| r.methods.iter().map(move |(m, v)| (r.path.as_str(), m.as_str(), v)))
+        self.resources.iter().flat_map(|r| {
+            r.methods
+                .iter()
+                .map(move |(m, v)| (r.path.as_str(), m.as_str(), v))
+        })
     }
 }
 
@@ -146,10 +160,15 @@ impl<T> RouterBuilder<T> {
     pub fn add(&mut self, path: &str, method: &str, value: T) -> Result<&mut Self, RouteError> {
         let method = method.to_ascii_uppercase();
         if method != "ANY" && !METHODS.contains(&method.as_str()) {
-            return Err(RouteError::InvalidMethod { path: path.to_string(), method });
+            return Err(RouteError::InvalidMethod {
+                path: path.to_string(),
+                method,
+            });
         }
-        path::to_matchit(path)
-            .map_err(|reason| RouteError::InvalidPath { path: path.to_string(), reason })?;
+        path::to_matchit(path).map_err(|reason| RouteError::InvalidPath {
+            path: path.to_string(),
+            reason,
+        })?;
         let index = match self.resources.iter().position(|r| r.path == path) {
             Some(index) => index,
             None => {
@@ -163,7 +182,10 @@ impl<T> RouterBuilder<T> {
         };
         let resource = &mut self.resources[index];
         if resource.methods.iter().any(|(m, _)| *m == method) {
-            return Err(RouteError::DuplicateMethod { path: path.to_string(), method });
+            return Err(RouteError::DuplicateMethod {
+                path: path.to_string(),
+                method,
+            });
         }
         resource.methods.push((method, value));
         Ok(self)
@@ -175,13 +197,17 @@ impl<T> RouterBuilder<T> {
         let mut matcher = matchit::Router::new();
         let mut resources = self.resources;
         for (index, resource) in resources.iter_mut().enumerate() {
-            let pattern = path::to_matchit(&resource.path).map_err(|reason| {
-                RouteError::InvalidPath { path: resource.path.clone(), reason }
-            })?;
-            matcher.insert(pattern, index).map_err(|e| RouteError::InvalidPath {
-                path: resource.path.clone(),
-                reason: e.to_string(),
-            })?;
+            let pattern =
+                path::to_matchit(&resource.path).map_err(|reason| RouteError::InvalidPath {
+                    path: resource.path.clone(),
+                    reason,
+                })?;
+            matcher
+                .insert(pattern, index)
+                .map_err(|e| RouteError::InvalidPath {
+                    path: resource.path.clone(),
+                    reason: e.to_string(),
+                })?;
             resource.allow = allow_header(&resource.methods);
         }
         Ok(Router { matcher, resources })
@@ -214,13 +240,24 @@ mod tests {
     fn tutorial() -> Router<&'static str> {
         let mut b = Router::builder();
         b.add("/streams", "GET", "ListStreams").unwrap();
-        b.add("/streams/{stream-name}", "GET", "DescribeStream").unwrap();
-        b.add("/streams/{stream-name}", "POST", "CreateStream").unwrap();
-        b.add("/streams/{stream-name}", "DELETE", "DeleteStream").unwrap();
-        b.add("/streams/{stream-name}/record", "PUT", "PutRecord").unwrap();
-        b.add("/streams/{stream-name}/records", "PUT", "PutRecords").unwrap();
-        b.add("/streams/{stream-name}/records", "GET", "GetRecords").unwrap();
-        b.add("/streams/{stream-name}/sharditerator", "GET", "GetShardIterator").unwrap();
+        b.add("/streams/{stream-name}", "GET", "DescribeStream")
+            .unwrap();
+        b.add("/streams/{stream-name}", "POST", "CreateStream")
+            .unwrap();
+        b.add("/streams/{stream-name}", "DELETE", "DeleteStream")
+            .unwrap();
+        b.add("/streams/{stream-name}/record", "PUT", "PutRecord")
+            .unwrap();
+        b.add("/streams/{stream-name}/records", "PUT", "PutRecords")
+            .unwrap();
+        b.add("/streams/{stream-name}/records", "GET", "GetRecords")
+            .unwrap();
+        b.add(
+            "/streams/{stream-name}/sharditerator",
+            "GET",
+            "GetShardIterator",
+        )
+        .unwrap();
         b.build()
     }
 
@@ -231,9 +268,15 @@ mod tests {
         let m = r.at("PUT", "/streams/orders/records").unwrap();
         assert_eq!(*m.value, "PutRecords");
         assert_eq!(m.resource_path, "/streams/{stream-name}/records");
-        assert_eq!(m.params, vec![("stream-name".to_string(), "orders".to_string())]);
+        assert_eq!(
+            m.params,
+            vec![("stream-name".to_string(), "orders".to_string())]
+        );
         assert_eq!(*r.at("GET", "/streams").unwrap().value, "ListStreams");
-        assert_eq!(*r.at("GET", "/streams/orders/records").unwrap().value, "GetRecords");
+        assert_eq!(
+            *r.at("GET", "/streams/orders/records").unwrap().value,
+            "GetRecords"
+        );
     }
 
     #[test]
@@ -247,7 +290,10 @@ mod tests {
     fn unknown_path_is_not_found() {
         let r = tutorial();
         assert_eq!(r.at("GET", "/nope").unwrap_err(), RouteError::NotFound);
-        assert_eq!(r.at("GET", "/streams/a/b/c").unwrap_err(), RouteError::NotFound);
+        assert_eq!(
+            r.at("GET", "/streams/a/b/c").unwrap_err(),
+            RouteError::NotFound
+        );
         assert_eq!(r.at("GET", "/").unwrap_err(), RouteError::NotFound);
     }
 
@@ -256,11 +302,15 @@ mod tests {
         let r = tutorial();
         assert_eq!(
             r.at("PUT", "/streams/orders").unwrap_err(),
-            RouteError::MethodNotAllowed { allow: "DELETE, GET, POST".to_string() }
+            RouteError::MethodNotAllowed {
+                allow: "DELETE, GET, POST".to_string()
+            }
         );
         assert_eq!(
             r.at("POST", "/streams").unwrap_err(),
-            RouteError::MethodNotAllowed { allow: "GET".to_string() }
+            RouteError::MethodNotAllowed {
+                allow: "GET".to_string()
+            }
         );
     }
 
@@ -272,7 +322,10 @@ mod tests {
         let r = b.build();
         let m = r.at("GET", "/files/a/b/c.txt").unwrap();
         assert_eq!(*m.value, "greedy");
-        assert_eq!(m.params, vec![("proxy".to_string(), "a/b/c.txt".to_string())]);
+        assert_eq!(
+            m.params,
+            vec![("proxy".to_string(), "a/b/c.txt".to_string())]
+        );
         // A literal sibling wins over the greedy parameter.
         assert_eq!(*r.at("GET", "/files/special").unwrap().value, "literal");
         // The greedy parameter needs at least one segment.
@@ -312,12 +365,27 @@ mod tests {
     #[test]
     fn rejects_bad_declarations() {
         let mut b = Router::<()>::builder();
-        assert!(matches!(b.add("/x", "FETCH", ()), Err(RouteError::InvalidMethod { .. })));
-        assert!(matches!(b.add("x", "GET", ()), Err(RouteError::InvalidPath { .. })));
-        assert!(matches!(b.add("/a/{p+}/b", "GET", ()), Err(RouteError::InvalidPath { .. })));
-        assert!(matches!(b.add("/a/{}", "GET", ()), Err(RouteError::InvalidPath { .. })));
+        assert!(matches!(
+            b.add("/x", "FETCH", ()),
+            Err(RouteError::InvalidMethod { .. })
+        ));
+        assert!(matches!(
+            b.add("x", "GET", ()),
+            Err(RouteError::InvalidPath { .. })
+        ));
+        assert!(matches!(
+            b.add("/a/{p+}/b", "GET", ()),
+            Err(RouteError::InvalidPath { .. })
+        ));
+        assert!(matches!(
+            b.add("/a/{}", "GET", ()),
+            Err(RouteError::InvalidPath { .. })
+        ));
         b.add("/x", "get", ()).unwrap();
-        assert!(matches!(b.add("/x", "GET", ()), Err(RouteError::DuplicateMethod { .. })));
+        assert!(matches!(
+            b.add("/x", "GET", ()),
+            Err(RouteError::DuplicateMethod { .. })
+        ));
     }
 
     #[test]

@@ -30,7 +30,9 @@ pub fn to_matchit(path: &str) -> Result<String, String> {
                 }
                 if greedy {
                     if i + 1 != segments.len() {
-                        return Err(format!("greedy parameter `{segment}` must be the last segment"));
+                        return Err(format!(
+                            "greedy parameter `{segment}` must be the last segment"
+                        ));
                     }
                     out.push_str("{*");
                     out.push_str(name);
@@ -96,7 +98,10 @@ mod tests {
 
     #[test]
     fn translates_api_gateway_syntax() {
-        assert_eq!(to_matchit("/streams/{stream-name}").unwrap(), "/streams/{stream-name}");
+        assert_eq!(
+            to_matchit("/streams/{stream-name}").unwrap(),
+            "/streams/{stream-name}"
+        );
         assert_eq!(to_matchit("/files/{proxy+}").unwrap(), "/files/{*proxy}");
         assert_eq!(to_matchit("/").unwrap(), "/");
         assert!(to_matchit("/a/").is_err());

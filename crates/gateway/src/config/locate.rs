@@ -1,0 +1,304 @@
+//! Where each key and value sits in the configuration file.
+//!
+//! serde_yaml reports positions only for its own errors. Problems found later
+//! (a template that does not parse, a path that conflicts) need the place of
+//! the key too, so the file is scanned once more for the positions of every
+//! node, by key path.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// A 1-based line and column in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    key: Option<Location>,
+    value: Option<Location>,
+    style: Option<TScalarStyle>,
+}
+
+/// Key path → positions, for one file.
+#[derive(Debug, Default)]
+pub struct Locations {
+    nodes: HashMap<Vec<String>, Node>,
+    lines: Vec<String>,
+}
+
+impl Locations {
+    /// Scans a YAML text. Fails only on text that is not YAML, which serde_yaml
+    /// has already reported by the time this runs.
+    pub fn scan(text: &str) -> Result<Self, String> {
+        let mut receiver = Receiver::default();
+        Parser::new_from_str(text)
+            .load(&mut receiver, false)
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            nodes: receiver.nodes,
+            lines: text.lines().map(str::to_string).collect(),
+        })
+    }
+
+    /// Where the key at `path` is written, falling back to its nearest parent.
+    pub fn key(&self, path: &[&str]) -> Option<Location> {
+        (0..=path.len()).rev().find_map(|n| {
+            let node = self.node(&path[..n])?;
+            node.key.or(node.value)
+        })
+    }
+
+    /// Where the value at `path` starts.
+    pub fn value(&self, path: &[&str]) -> Option<Location> {
+        self.node(path)
+            .and_then(|n| n.value)
+            .or_else(|| self.key(path))
+    }
+
+    /// The file position of `line`:`column` (1-based) inside the string value
+    /// at `path`, e.g. a template's syntax error. Exact for block scalars (`|`)
+    /// and single-line values; approximate for multi-line quoted strings.
+    pub fn inside_value(&self, path: &[&str], line: usize, column: usize) -> Option<Location> {
+        let node = self.node(path)?;
+        let start = node.value?;
+        match node.style {
+            Some(TScalarStyle::Literal | TScalarStyle::Folded) => {
+                // The content starts on the line after the key and its `|`
+                // indicator, at the block's indentation.
+                let first = node.key.map_or(start.line, |key| key.line + 1);
+                let indent = self.lines[first.saturating_sub(1)..]
+                    .iter()
+                    .find(|l| !l.trim().is_empty())
+                    .map_or(0, |l| l.len() - l.trim_start().len());
+                Some(Location {
+                    line: first + line - 1,
+                    column: indent + column,
+                })
+            }
+            style => {
+                let quote = usize::from(matches!(
+                    style,
+                    Some(TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted)
+                ));
+                if line == 1 {
+                    Some(Location {
+                        line: start.line,
+                        column: start.column + quote + column - 1,
+                    })
+                } else {
+                    Some(Location {
+                        line: start.line + line - 1,
+                        column,
+                    })
+                }
+            }
+        }
+    }
+
+    fn node(&self, path: &[&str]) -> Option<&Node> {
+        let key: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+        self.nodes.get(&key)
+    }
+}
+
+enum Frame {
+    Mapping { pending_key: Option<String> },
+    Sequence { next: usize },
+}
+
+#[derive(Default)]
+struct Receiver {
+    nodes: HashMap<Vec<String>, Node>,
+    stack: Vec<Frame>,
+    path: Vec<String>,
+}
+
+impl Receiver {
+    fn location(mark: Marker) -> Location {
+        Location {
+            line: mark.line(),
+            column: mark.col() + 1,
+        }
+    }
+
+    /// Records a value (scalar or the start of a collection) at the current
+    /// position. Returns whether a path segment was pushed for it.
+    fn value(&mut self, mark: Marker, style: Option<TScalarStyle>) -> bool {
+        let segment = match self.stack.last_mut() {
+            Some(Frame::Mapping { pending_key }) => match pending_key.take() {
+                Some(key) => key,
+                None => return false,
+            },
+            Some(Frame::Sequence { next }) => {
+                *next += 1;
+                (*next - 1).to_string()
+            }
+            None => {
+                self.nodes
+                    .entry(Vec::new())
+                    .or_insert(Node {
+                        key: None,
+                        value: None,
+                        style: None,
+                    })
+                    .value = Some(Self::location(mark));
+                return false;
+            }
+        };
+        self.path.push(segment);
+        let node = self.nodes.entry(self.path.clone()).or_insert(Node {
+            key: None,
+            value: None,
+            style,
+        });
+        node.value = Some(Self::location(mark));
+        node.style = style;
+        true
+    }
+
+    fn end_value(&mut self, pushed: bool) {
+        if pushed {
+            self.path.pop();
+        }
+    }
+}
+
+impl MarkedEventReceiver for Receiver {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        match event {
+            Event::Scalar(text, style, ..) => {
+                if let Some(Frame::Mapping { pending_key }) = self.stack.last_mut()
+                    && pending_key.is_none()
+                {
+                    *pending_key = Some(text.clone());
+                    let mut path = self.path.clone();
+                    path.push(text);
+                    self.nodes
+                        .entry(path)
+                        .or_insert(Node {
+                            key: None,
+                            value: None,
+                            style: None,
+                        })
+                        .key = Some(Self::location(mark));
+                    return;
+                }
+                let pushed = self.value(mark, Some(style));
+                self.end_value(pushed);
+            }
+            Event::Alias(_) => {
+                let pushed = self.value(mark, None);
+                self.end_value(pushed);
+            }
+            Event::MappingStart(..) => {
+                let pushed = self.value(mark, None);
+                if !pushed && !self.stack.is_empty() {
+                    // A mapping used as a key: not something this config uses.
+                    self.path.push(String::new());
+                }
+                self.stack.push(Frame::Mapping { pending_key: None });
+            }
+            Event::SequenceStart(..) => {
+                let pushed = self.value(mark, None);
+                if !pushed && !self.stack.is_empty() {
+                    self.path.push(String::new());
+                }
+                self.stack.push(Frame::Sequence { next: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                if !self.stack.is_empty() {
+                    self.path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "\
+listen: 127.0.0.1:8080
+resources:
+  /streams:
+    GET:
+      integration:
+        action: ListStreams
+        request_templates:
+          application/json: |
+            {
+              \"a\": #if(
+            }
+          text/plain: '{}'
+  /other:
+    - one
+    - two
+";
+
+    #[test]
+    fn finds_keys_and_values() {
+        let l = Locations::scan(TEXT).unwrap();
+        assert_eq!(l.key(&["listen"]), Some(Location { line: 1, column: 1 }));
+        assert_eq!(l.value(&["listen"]), Some(Location { line: 1, column: 9 }));
+        assert_eq!(
+            l.key(&["resources", "/streams", "GET", "integration", "action"]),
+            Some(Location { line: 6, column: 9 })
+        );
+        assert_eq!(
+            l.value(&["resources", "/other", "1"]),
+            Some(Location {
+                line: 15,
+                column: 7
+            })
+        );
+        // A missing key falls back to its parent.
+        assert_eq!(
+            l.key(&["resources", "/streams", "GET", "nope"]),
+            Some(Location { line: 4, column: 5 })
+        );
+    }
+
+    #[test]
+    fn maps_positions_inside_templates_to_the_file() {
+        let l = Locations::scan(TEXT).unwrap();
+        let block = [
+            "resources",
+            "/streams",
+            "GET",
+            "integration",
+            "request_templates",
+            "application/json",
+        ];
+        // Template line 2, column 8 is the `#` of `#if(`.
+        assert_eq!(
+            l.inside_value(&block, 2, 8),
+            Some(Location {
+                line: 10,
+                column: 20
+            })
+        );
+        let quoted = [
+            "resources",
+            "/streams",
+            "GET",
+            "integration",
+            "request_templates",
+            "text/plain",
+        ];
+        assert_eq!(
+            l.inside_value(&quoted, 1, 2),
+            Some(Location {
+                line: 12,
+                column: 25
+            })
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! The gateway binary's library: configuration, compilation, the server and
+//! the command line.
+//!
+//! `gateway run` loads `gateway.yaml` ([`config`]), compiles it once into an
+//! [`api::Api`] ([`compile`]) and serves it ([`server`]); every request goes
+//! through the stages in [`pipeline`]. `gateway render` runs the same stages
+//! up to the integration request and prints it instead of sending it.
+
+pub mod api;
+pub mod cli;
+pub mod compile;
+pub mod config;
+pub mod gateway_response;
+pub mod params;
+pub mod pipeline;
+pub mod render;
+pub mod server;
+mod time;

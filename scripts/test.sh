@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests, the template conformance suite, and the
+# end-to-end tests that run the real gateway binary against moto server with
+# SigV4 signature checking on. Installs moto (pinned) first.
+# Extra arguments go to `cargo test`, e.g. scripts/test.sh -- tutorial
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+scripts/install-moto.sh
+cargo test --workspace --locked "$@"

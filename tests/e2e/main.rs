@@ -1,0 +1,8 @@
+//! End-to-end tests: the real `gateway` binary against real processes on
+//! loopback: moto server (with SigV4 signature checking on) as the Kinesis API.
+//! One test binary, so the gateway is built once for all of them.
+
+mod config_errors;
+mod gateway_errors;
+mod kinesis_tutorial;
+mod support;

@@ -1,0 +1,262 @@
+//! Test support: real processes on loopback, stopped by PID when dropped.
+//!
+//! - [`Moto`]: a moto server with SigV4 signature checking switched on, and the
+//!   access key of an IAM user allowed to do everything.
+//! - [`Gateway`]: the real `gateway` binary, built once by cargo for all tests.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// How long a process may take to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A child process killed (by PID) when dropped, with its stderr collected.
+pub struct Process {
+    name: &'static str,
+    child: Child,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Process {
+    /// Spawns `command` and reads its stderr until a line makes `ready` return
+    /// `Some`; keeps collecting the rest in the background.
+    fn spawn<T>(
+        name: &'static str,
+        command: &mut Command,
+        ready: impl Fn(&str) -> Option<T>,
+    ) -> (Self, T) {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name} ({command:?}): {e}"));
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let collected = log.clone();
+        std::thread::spawn(move || forward(stderr, &collected, &tx));
+        let mut process = Self { name, child, log };
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(value) = ready(&line) {
+                        return (process, value);
+                    }
+                }
+                Err(_) => {
+                    let status = process.child.try_wait().ok().flatten();
+                    panic!(
+                        "{name} did not become ready (exit status: {status:?}); its output:\n{}",
+                        process.log_text()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Everything the process wrote to stderr so far.
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// Sends SIGTERM and waits for the exit, up to `timeout`.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+fn forward(stderr: ChildStderr, log: &Mutex<Vec<String>>, tx: &std::sync::mpsc::Sender<String>) {
+    for line in BufReader::new(stderr).lines() {
+        let Ok(line) = line else { break };
+        log.lock().unwrap().push(line.clone());
+        let _ = tx.send(line);
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- {} output ---\n{}", self.name, self.log_text());
+        }
+    }
+}
+
+/// Credentials of the IAM user created in moto.
+#[derive(Debug, Clone)]
+pub struct AccessKey {
+    pub id: String,
+    pub secret: String,
+}
+
+/// A moto server on loopback with signature checking on.
+pub struct Moto {
+    pub process: Process,
+    pub url: String,
+    pub key: AccessKey,
+}
+
+impl Moto {
+    /// Starts moto and switches signature checking on. Fails, never skips, when
+    /// moto is not installed: `scripts/test.sh` installs it.
+    pub fn start() -> Self {
+        let venv = std::env::var_os("GATEWAY_MOTO_VENV")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo_root().join(".venv"));
+        let server = venv.join("bin/moto_server");
+        assert!(
+            server.exists(),
+            "moto server is not installed at {}: run `scripts/install-moto.sh` (scripts/test.sh does)",
+            server.display()
+        );
+        let (process, port) = Process::spawn(
+            "moto",
+            Command::new(&server).args(["-H", "127.0.0.1", "-p", "0"]),
+            |line| {
+                let rest = line.split("Running on http://127.0.0.1:").nth(1)?;
+                rest.trim().trim_end_matches('/').parse::<u16>().ok()
+            },
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let output = Command::new(venv.join("bin/python"))
+            .arg(repo_root().join("scripts/moto_auth.py"))
+            .args(["--endpoint", &url])
+            .output()
+            .expect("running scripts/moto_auth.py");
+        assert!(
+            output.status.success(),
+            "moto_auth.py failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let key: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let key = AccessKey {
+            id: key["access_key_id"].as_str().unwrap().to_string(),
+            secret: key["secret_access_key"].as_str().unwrap().to_string(),
+        };
+        Self { process, url, key }
+    }
+}
+
+/// The real gateway binary, serving a configuration on an ephemeral port.
+pub struct Gateway {
+    pub process: Process,
+    pub url: String,
+}
+
+/// How a test starts the gateway.
+pub struct GatewayOptions<'a> {
+    pub config: &'a Path,
+    /// Environment variables; nothing else from the test's environment is passed
+    /// on but `PATH`, so the user's AWS settings cannot leak in.
+    pub env: Vec<(&'a str, String)>,
+}
+
+impl Gateway {
+    /// The binary cargo built for these tests.
+    pub fn binary() -> PathBuf {
+        PathBuf::from(env!("CARGO_BIN_EXE_gateway"))
+    }
+
+    pub fn start(options: GatewayOptions<'_>) -> Self {
+        let home = tempdir("home");
+        let mut command = Command::new(Self::binary());
+        command
+            .args(["run", "--config"])
+            .arg(options.config)
+            .args(["--listen", "127.0.0.1:0"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            // No shared AWS files, no instance metadata: only what the test sets.
+            .env("HOME", &home)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", home.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"));
+        for (name, value) in &options.env {
+            command.env(name, value);
+        }
+        let (process, address) = Process::spawn("gateway", &mut command, |line| {
+            let rest = line.split("listening on ").nth(1)?;
+            Some(rest.split_whitespace().next()?.to_string())
+        });
+        Self {
+            process,
+            url: format!("http://{address}"),
+        }
+    }
+
+    /// Starts the gateway on `config` against `moto`, with `secret` as the
+    /// secret key of moto's IAM user.
+    pub fn against_moto(config: &Path, moto: &Moto, secret: &str) -> Self {
+        Self::start(GatewayOptions {
+            config,
+            env: vec![
+                ("AWS_ACCESS_KEY_ID", moto.key.id.clone()),
+                ("AWS_SECRET_ACCESS_KEY", secret.to_string()),
+                ("AWS_ENDPOINT_URL", moto.url.clone()),
+                ("AWS_REGION", "us-east-1".to_string()),
+            ],
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+}
+
+/// A fresh directory under the target directory, unique per call.
+pub fn tempdir(label: &str) -> PathBuf {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("gateway-e2e-{}-{label}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes `text` to a new file and returns its path.
+pub fn write_config(label: &str, text: &str) -> PathBuf {
+    let path = tempdir(label).join("gateway.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The root `gateway.yaml`.
+pub fn root_config() -> PathBuf {
+    repo_root().join("gateway.yaml")
+}
+
+/// A plain HTTP client for talking to the gateway.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
