@@ -16,9 +16,8 @@ pub(crate) enum Node {
     Text(String),
     /// `$a.b(...)`, `${a}`, `$!a`.
     Ref(Box<Reference>),
-    /// `\$a` (an odd number of backslashes): renders `prefix` then the literal
-    /// reference text when it is defined, and `prefix\` + literal when it is not,
-    /// as Velocity 1.7 does.
+    /// `\$a` (an odd number of backslashes): renders `prefix` (half the
+    /// backslashes) then the reference's source text.
     EscapedRef {
         prefix: Box<str>,
         reference: Box<Reference>,

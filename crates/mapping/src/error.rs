@@ -18,8 +18,6 @@ pub struct Span {
 pub enum ErrorKind {
     /// The template (or a JSONPath) is not well formed.
     Syntax,
-    /// The template uses a directive API Gateway does not run (`#macro`, `#parse`, ...).
-    Unsupported,
     /// A regular expression is invalid or uses a feature the engine lacks.
     Regex,
     /// A JSONPath expression is invalid.

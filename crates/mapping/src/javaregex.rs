@@ -39,10 +39,11 @@ pub(crate) fn compile(pattern: &str, whole: bool) -> Fallible<regex::Regex> {
         })
 }
 
+/// The crate's multi-line message reduced to its last `error: ...` line.
 fn first_line(s: &str) -> &str {
     s.lines()
         .rev()
-        .find(|l| l.starts_with("error:"))
+        .find_map(|l| l.strip_prefix("error: "))
         .unwrap_or_else(|| s.lines().next().unwrap_or(s))
 }
 

@@ -338,14 +338,50 @@ impl<'s> Parser<'s> {
                 });
                 Ok(None)
             }
-            "macro" | "evaluate" | "parse" | "include" => Err(Failure::new(
-                ErrorKind::Unsupported,
-                format!("#{name} is not supported in API Gateway mapping templates"),
-            )
-            .at(self.span(start))),
+            "macro" => {
+                // AWS-recorded (airspeed snapshots): a #macro definition prints
+                // nothing and calls to it print as text, so macros are parsed
+                // and dropped.
+                let open = lexer::skip_ws(self.b, self.pos);
+                let close = match self.b.get(open) {
+                    Some(b'(') => self.b[open..]
+                        .iter()
+                        .position(|&c| c == b')')
+                        .map(|i| open + i),
+                    _ => None,
+                };
+                let Some(close) = close else {
+                    return self.err(start, "expected '(name ...)' after #macro");
+                };
+                self.pos = close + 1;
+                self.gobble_line_end();
+                self.enter(start)?;
+                let (_, term, at) = self.parse_block()?;
+                self.leave();
+                match term {
+                    Term::End => Ok(None),
+                    Term::Eof => self.err(start, "#macro without #end"),
+                    _ => self.err(at, "#else or #elseif inside #macro"),
+                }
+            }
             _ => {
-                // Not a directive: plain text, as Velocity prints unknown `#word`s.
-                push_text(nodes, &self.src[start..start + 1 + len]);
+                // Not a directive API Gateway runs (`#evaluate`, `#parse`, a macro
+                // call, `#fff` in CSS...): printed as written, arguments included
+                // and unevaluated (AWS-recorded: `#evaluate($x)` prints itself).
+                let word_end = self.pos;
+                let open = lexer::skip_ws(self.b, self.pos);
+                if self.b.get(open) == Some(&b'(') {
+                    self.pos = open + 1;
+                    let depth = self.depth;
+                    if self.parse_args(b')', start).is_ok() {
+                        self.gobble_line_end();
+                        push_text(nodes, &self.src[start..self.pos]);
+                        return Ok(None);
+                    }
+                    self.depth = depth;
+                    self.pos = word_end;
+                }
+                push_text(nodes, &self.src[start..word_end]);
                 Ok(None)
             }
         }
