@@ -5,4 +5,5 @@
 mod config_errors;
 mod gateway_errors;
 mod kinesis_tutorial;
+mod render;
 mod support;
