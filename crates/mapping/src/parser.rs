@@ -530,6 +530,9 @@ impl<'s> Parser<'s> {
     /// when what follows the `$` is not a reference.
     fn try_reference(&mut self) -> Fallible<Option<Reference>> {
         let start = self.pos;
+        if self.b.get(start) != Some(&b'$') {
+            return Ok(None);
+        }
         let mut i = start + 1;
         // `$!name` (quiet) prints the same as `$name` on API Gateway, where
         // nulls print as nothing anyway.
@@ -540,7 +543,7 @@ impl<'s> Parser<'s> {
         if formal {
             i += 1;
         }
-        let Some(root_len) = identifier(&self.b[i..]) else {
+        let Some(root_len) = self.b.get(i..).and_then(identifier) else {
             return Ok(None);
         };
         let root: Box<str> = self.src[i..i + root_len].into();

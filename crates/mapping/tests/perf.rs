@@ -1,0 +1,85 @@
+//! Render timings for the tutorial's hot templates. Ignored by default; run
+//! with `cargo test --release -p gateway-mapping --test perf -- --ignored --nocapture`.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use gateway_mapping::{Context, Input, Template, Variables};
+
+fn time(name: &str, template: &str, body: &str) -> f64 {
+    let t = Template::compile(name, template).unwrap();
+    let path = [("stream-name".to_string(), "myStream".to_string())];
+    let context = Context::default();
+    let stage = BTreeMap::new();
+    let vars = Variables {
+        input: Input {
+            body,
+            path: &path,
+            querystring: &[],
+            header: &[],
+        },
+        context: &context,
+        stage_variables: &stage,
+    };
+    let n = 20_000;
+    let mut bytes = 0;
+    for _ in 0..1000 {
+        bytes += t.render(&vars).unwrap().body.len();
+    }
+    let start = Instant::now();
+    for _ in 0..n {
+        bytes += t.render(&vars).unwrap().body.len();
+    }
+    let micros = start.elapsed().as_secs_f64() * 1e6 / n as f64;
+    println!("{name}: {micros:.2} µs per render ({bytes} bytes total)");
+    micros
+}
+
+#[test]
+#[ignore]
+fn render_timings() {
+    let put_record = r#"{
+    "StreamName": "$input.params('stream-name')",
+    "Data": "$util.base64Encode($input.json('$.Data'))",
+    "PartitionKey": "$input.path('$.PartitionKey')"
+}"#;
+    time(
+        "PutRecord",
+        put_record,
+        r#"{"Data": "some data", "PartitionKey": "some key"}"#,
+    );
+    let put_records = r#"{
+    "StreamName": "$input.params('stream-name')",
+    "Records": [
+       #foreach($elem in $input.path('$.records'))
+          {
+            "Data": "$util.base64Encode($elem.data)",
+            "PartitionKey": "$elem.partition-key"
+          }#if($foreach.hasNext),#end
+        #end
+    ]
+}"#;
+    let records: Vec<String> =
+        (0..100).map(|i| format!(r#"{{"data":"some data number {i} with a bit of payload","partition-key":"key-{i}"}}"#)).collect();
+    let body = format!(r#"{{"records":[{}]}}"#, records.join(","));
+    time("PutRecords x100", put_records, &body);
+}
+
+#[test]
+#[ignore]
+fn body_parse_timing() {
+    let records: Vec<String> =
+        (0..100).map(|i| format!(r#"{{"data":"some data number {i} with a bit of payload","partition-key":"key-{i}"}}"#)).collect();
+    let body = format!(r#"{{"records":[{}]}}"#, records.join(","));
+    let n = 20_000;
+    let start = Instant::now();
+    let mut k = 0;
+    for _ in 0..n {
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        k += v.as_object().unwrap().len();
+    }
+    println!(
+        "parse: {:.2} µs ({k})",
+        start.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+}
