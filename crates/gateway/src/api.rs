@@ -8,8 +8,10 @@ use std::time::Duration;
 use gateway_integration::{Client, Signer};
 use gateway_mapping::Template;
 use gateway_router::Router;
+use http::{HeaderName, StatusCode};
 
-use crate::config::PassthroughBehavior;
+use crate::config::{JsonGuard, PassthroughBehavior};
+use crate::gateway_response::GatewayResponses;
 use crate::params::{Source, Target};
 
 /// The whole API, shared by every connection.
@@ -18,14 +20,40 @@ pub struct Api {
     pub router: Router<Arc<Method>>,
     pub client: Client,
     pub limits: Limits,
-    /// `$stageVariables`. Empty until stages are configured.
-    pub stage_variables: BTreeMap<String, String>,
+    pub stage: Stage,
+    pub gateway_responses: GatewayResponses,
 }
 
 /// Limits on what clients may send.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_body_bytes: usize,
+    pub max_header_bytes: usize,
+    pub max_url_bytes: usize,
+}
+
+/// The stage being served.
+#[derive(Debug, Clone, Default)]
+pub struct Stage {
+    pub name: String,
+    /// `/<name>` when the API is served under the stage's base path.
+    pub base_path: Option<String>,
+    pub variables: BTreeMap<String, String>,
+}
+
+impl Stage {
+    /// The path to route: the request path without the stage's base path, or
+    /// `None` when a base path is set and the request is outside it.
+    pub fn route_path<'p>(&self, path: &'p str) -> Option<&'p str> {
+        let Some(base) = &self.base_path else {
+            return Some(path);
+        };
+        match path.strip_prefix(base.as_str()) {
+            Some("") => Some("/"),
+            Some(rest) if rest.starts_with('/') => Some(rest),
+            _ => None,
+        }
+    }
 }
 
 /// One method of one resource.
@@ -35,10 +63,35 @@ pub struct Method {
     pub resource_path: String,
     /// The method as declared (`GET`, ..., or `ANY`).
     pub http_method: String,
+    pub validation: Validation,
     pub integration: Integration,
 }
 
-/// A compiled integration request.
+/// What the method request must satisfy before anything is sent.
+#[derive(Debug, Default)]
+pub struct Validation {
+    /// Required parameters, checked when the validator checks parameters.
+    pub required: Vec<(ParameterLocation, String)>,
+    /// Body models by media type, checked when the validator checks bodies.
+    pub models: Vec<(String, Arc<Model>)>,
+}
+
+/// A compiled request model.
+#[derive(Debug)]
+pub struct Model {
+    pub name: String,
+    pub validator: jsonschema::Validator,
+}
+
+/// Where a declared method request parameter lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterLocation {
+    Path,
+    QueryString,
+    Header,
+}
+
+/// A compiled integration request and its responses.
 #[derive(Debug)]
 pub struct Integration {
     /// The verb of the call to the service.
@@ -51,9 +104,22 @@ pub struct Integration {
     pub request_parameters: Vec<(Target, Source)>,
     pub templates: Templates,
     pub passthrough: PassthroughBehavior,
+    pub json_guard: JsonGuard,
+    /// Tried in order; empty means the backend's answer passes through.
+    pub responses: Vec<IntegrationResponse>,
 }
 
-/// Request templates by media type (lower-cased), in declaration order.
+/// One integration response.
+#[derive(Debug)]
+pub struct IntegrationResponse {
+    /// Anchored: matches the whole status code. `None` for the default response.
+    pub pattern: Option<regex::Regex>,
+    pub status: StatusCode,
+    pub parameters: Vec<(HeaderName, Source)>,
+    pub templates: Templates,
+}
+
+/// Templates by media type (lower-cased), in declaration order.
 #[derive(Debug, Default)]
 pub struct Templates {
     pub by_media_type: Vec<(String, Template)>,
@@ -70,5 +136,85 @@ impl Templates {
 
     pub fn is_empty(&self) -> bool {
         self.by_media_type.is_empty()
+    }
+
+    /// A response template for an `Accept` header, as API Gateway picks one:
+    /// the first media type of `Accept`, else `application/json`, else the
+    /// first template. Returns the media type with it.
+    pub fn select(&self, accept: Option<&str>) -> Option<(&str, &Template)> {
+        let first = accept
+            .and_then(|a| a.split(',').next())
+            .map(|m| media_type(m));
+        first
+            .as_deref()
+            .and_then(|m| self.by_media_type.iter().find(|(t, _)| t == m))
+            .or_else(|| {
+                self.by_media_type
+                    .iter()
+                    .find(|(t, _)| t == "application/json")
+            })
+            .or_else(|| self.by_media_type.first())
+            .map(|(m, t)| (m.as_str(), t))
+    }
+}
+
+/// The media type of a `Content-Type` or `Accept` item: without parameters,
+/// trimmed and lower-cased.
+pub fn media_type(value: &str) -> String {
+    value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn templates(types: &[&str]) -> Templates {
+        Templates {
+            by_media_type: types
+                .iter()
+                .map(|t| (t.to_string(), Template::compile(*t, t).unwrap()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn response_template_selection_follows_accept_then_json_then_first() {
+        let t = templates(&["application/xml", "application/json", "text/plain"]);
+        assert_eq!(
+            t.select(Some("text/plain, application/xml")).unwrap().0,
+            "text/plain"
+        );
+        assert_eq!(
+            t.select(Some("application/XML; q=0.9")).unwrap().0,
+            "application/xml"
+        );
+        // Only the first Accept type counts.
+        assert_eq!(
+            t.select(Some("image/png, text/plain")).unwrap().0,
+            "application/json"
+        );
+        assert_eq!(t.select(None).unwrap().0, "application/json");
+        let t = templates(&["application/xml", "text/plain"]);
+        assert_eq!(t.select(Some("image/png")).unwrap().0, "application/xml");
+        assert!(templates(&[]).select(None).is_none());
+    }
+
+    #[test]
+    fn stage_base_path() {
+        let stage = Stage {
+            name: "prod".into(),
+            base_path: Some("/prod".into()),
+            ..Default::default()
+        };
+        assert_eq!(stage.route_path("/prod/streams"), Some("/streams"));
+        assert_eq!(stage.route_path("/prod"), Some("/"));
+        assert_eq!(stage.route_path("/production/streams"), None);
+        assert_eq!(stage.route_path("/streams"), None);
+        assert_eq!(Stage::default().route_path("/streams"), Some("/streams"));
     }
 }

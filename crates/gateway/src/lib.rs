@@ -11,6 +11,7 @@ pub mod cli;
 pub mod compile;
 pub mod config;
 pub mod gateway_response;
+pub mod json_guard;
 pub mod params;
 pub mod pipeline;
 pub mod render;

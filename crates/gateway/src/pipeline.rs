@@ -1,31 +1,36 @@
-//! The request flow, as named stages:
+//! The request flow, as named stages over one [`Exchange`]:
 //!
-//! 1. **route**: match the method and path (404, 405);
-//! 2. **method request**: the body, within the size limit (413), and the
-//!    request's parameters as templates see them;
-//! 3. **integration request**: pick the template by media type or pass the body
-//!    through (415), render it, apply parameter mappings, build the URL;
+//! 1. **route**: match the method and path, under the stage's base path (404, 405);
+//! 2. **method request**: the body within its limit (413, read by the server),
+//!    then the request validator: required parameters and the body's model (400);
+//! 3. **integration request**: parameter mappings, the template picked by media
+//!    type or the body passed through (415), `$context.requestOverride`, the
+//!    template-injection guard (400);
 //! 4. **integration**: sign and send, with the integration's timeout (500 when
 //!    credentials are missing, 502 when unreachable, 504 on timeout);
-//! 5. **method response**: the backend's status, content type and body.
+//! 5. **integration response**: the response selected by status code, its
+//!    header mappings and template, `$context.responseOverride`; with no
+//!    integration responses, the backend's status, content type and body.
 //!
-//! Stages 1 and 3 are plain functions over a [`MethodRequest`], so that
-//! `gateway render` runs exactly what the server runs, minus the call.
+//! Errors from any stage become gateway responses in [`error_response`].
+//! Stages 1 to 3 are plain functions, so that `gateway render` runs exactly
+//! what the server runs, minus the call.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use gateway_integration::{InboundResponse, OutboundRequest, encode_query_component};
-use gateway_mapping::{Context, Identity, Input, Variables};
+use gateway_mapping::{Context, Identity, Input, Overrides, Variables};
 use gateway_router::RouteError;
-use http::{HeaderValue, Response, header};
+use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
-use crate::api::{Api, Method};
-use crate::config::PassthroughBehavior;
-use crate::gateway_response::{GatewayError, ResponseType};
-use crate::params::Target;
+use crate::api::{Api, Integration, Method, ParameterLocation, media_type};
+use crate::config::{JsonGuard, PassthroughBehavior};
+use crate::gateway_response::{ErrorScope, GatewayError, ResponseType};
+use crate::json_guard;
+use crate::params::{ResponseView, Scope, Target};
 
 /// A method request, independent of the HTTP server that received it.
 #[derive(Debug, Clone, Default)]
@@ -48,79 +53,200 @@ impl MethodRequest {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+
+    /// The media type of `Content-Type`; `application/json` when absent, as in
+    /// API Gateway.
+    pub fn media_type(&self) -> String {
+        self.header("content-type")
+            .map(media_type)
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| "application/json".to_string())
+    }
 }
 
-/// A routed request: the method it matched and its path parameters.
+/// One request on its way through the stages.
 #[derive(Debug)]
-pub struct Routed {
-    pub method: Arc<Method>,
+pub struct Exchange {
+    pub request: MethodRequest,
+    pub context: Context,
+    /// Set by [`route`].
+    pub method: Option<Arc<Method>>,
     pub path_params: Vec<(String, String)>,
 }
 
-/// Stage 1: routing.
-pub fn route(api: &Api, method: &str, path: &str) -> Result<Routed, GatewayError> {
-    match api.router.at(method, path) {
-        Ok(found) => Ok(Routed {
-            method: found.value.clone(),
-            path_params: found.params,
-        }),
-        Err(RouteError::MethodNotAllowed { allow }) => Err(GatewayError {
-            kind: ResponseType::MethodNotAllowed,
-            message: format!("Method {method} is not allowed on {path}; allowed: {allow}"),
-            allow: Some(allow),
-        }),
-        Err(_) => Err(GatewayError::new(
+impl Exchange {
+    /// Starts an exchange: `$context` gets what is known before routing.
+    pub fn new(api: &Api, request: MethodRequest, request_id: String) -> Self {
+        let now = SystemTime::now();
+        let context = Context {
+            extended_request_id: request_id.clone(),
+            request_id,
+            stage: api.stage.name.clone(),
+            path: request.path.clone(),
+            http_method: request.method.clone(),
+            protocol: "HTTP/1.1".to_string(),
+            request_time: crate::time::clf(now),
+            request_time_epoch: now
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
+            domain_name: request.header("host").unwrap_or_default().to_string(),
+            identity: Identity {
+                source_ip: request.source_ip.clone(),
+                user_agent: request.header("user-agent").unwrap_or_default().to_string(),
+            },
+            ..Context::default()
+        };
+        Self {
+            request,
+            context,
+            method: None,
+            path_params: Vec::new(),
+        }
+    }
+
+    /// `$input` of the method request.
+    pub fn input<'a>(&'a self, body: &'a str) -> Input<'a> {
+        Input {
+            body,
+            path: &self.path_params,
+            querystring: &self.request.query,
+            header: &self.request.headers,
+        }
+    }
+
+    fn method(&self) -> &Method {
+        self.method.as_deref().expect("the exchange was routed")
+    }
+}
+
+/// Stage 1: routing, under the stage's base path.
+pub fn route(api: &Api, exchange: &mut Exchange) -> Result<(), GatewayError> {
+    let method = exchange.request.method.as_str();
+    let full_path = exchange.request.path.as_str();
+    let not_found = || {
+        GatewayError::new(
             ResponseType::ResourceNotFound,
-            format!("No resource matches {method} {path}"),
-        )),
+            format!("No resource matches {method} {full_path}"),
+        )
+    };
+    let path = api.stage.route_path(full_path).ok_or_else(not_found)?;
+    match api.router.at(method, path) {
+        Ok(found) => {
+            exchange.context.resource_path = found.value.resource_path.clone();
+            exchange.path_params = found.params;
+            exchange.method = Some(found.value.clone());
+            Ok(())
+        }
+        Err(RouteError::MethodNotAllowed { allow }) => Err(GatewayError {
+            allow: Some(allow.clone()),
+            ..GatewayError::new(
+                ResponseType::MethodNotAllowed,
+                format!("Method {method} is not allowed on {full_path}; allowed: {allow}"),
+            )
+        }),
+        Err(_) => Err(not_found()),
+    }
+}
+
+/// Stage 2: the request validator.
+pub fn validate(exchange: &Exchange) -> Result<(), GatewayError> {
+    let validation = &exchange.method().validation;
+    let request = &exchange.request;
+    let missing: Vec<&str> = validation
+        .required
+        .iter()
+        .filter(|(location, name)| {
+            let value = match location {
+                ParameterLocation::Path => exchange
+                    .path_params
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_str()),
+                ParameterLocation::QueryString => request
+                    .query
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_str()),
+                ParameterLocation::Header => request.header(name),
+            };
+            value.is_none_or(|v| v.trim().is_empty())
+        })
+        .map(|(_, name)| name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        let detail = format!(
+            "Missing required request parameters: [{}]",
+            missing.join(", ")
+        );
+        return Err(GatewayError {
+            validation_error: detail.clone(),
+            ..GatewayError::new(ResponseType::BadRequestParameters, detail)
+        });
+    }
+
+    let media_type = request.media_type();
+    let Some((_, model)) = validation.models.iter().find(|(m, _)| *m == media_type) else {
+        return Ok(());
+    };
+    let invalid = |detail: String| GatewayError {
+        validation_error: detail.clone(),
+        ..GatewayError::new(
+            ResponseType::BadRequestBody,
+            format!("Invalid request body: {detail}"),
+        )
+    };
+    let body: serde_json::Value = serde_json::from_slice(&request.body)
+        .map_err(|e| invalid(format!("[the body is not JSON: {e}]")))?;
+    let errors: Vec<String> = model
+        .validator
+        .iter_errors(&body)
+        .take(10)
+        .map(|e| {
+            let at = e.instance_path().to_string();
+            if at.is_empty() {
+                e.to_string()
+            } else {
+                format!("{at}: {e}")
+            }
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "[{}] (model {})",
+            errors.join("; "),
+            model.name
+        )))
     }
 }
 
 /// Stage 3: the integration request, unsigned.
 pub fn integration_request(
     api: &Api,
-    routed: &Routed,
-    request: &MethodRequest,
-    request_id: &str,
+    exchange: &Exchange,
 ) -> Result<OutboundRequest, GatewayError> {
-    let integration = &routed.method.integration;
+    let integration = &exchange.method().integration;
+    let request = &exchange.request;
     let body_text = String::from_utf8_lossy(&request.body);
-    let input = Input {
-        body: &body_text,
-        path: &routed.path_params,
-        querystring: &request.query,
-        header: &request.headers,
+    let input = exchange.input(&body_text);
+    let variables = Variables {
+        input,
+        context: &exchange.context,
+        stage_variables: &api.stage.variables,
     };
-
-    let request_content_type = request.header("content-type");
-    let media_type = request_content_type
-        .map(|ct| {
-            ct.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| "application/json".to_string());
 
     let mut outbound =
         OutboundRequest::new(integration.http_method.clone(), integration.url.clone());
-    let body = match integration.templates.get(&media_type) {
+    let mut overrides = Overrides::default();
+    let mut rendered_by = None;
+    match integration.templates.get(&request.media_type()) {
         Some(template) => {
-            let context = context(routed, request, request_id);
-            let variables = Variables {
-                input,
-                context: &context,
-                stage_variables: &api.stage_variables,
-            };
-            let rendered = template.render(&variables).map_err(|e| {
-                GatewayError::new(
-                    ResponseType::ApiConfigurationError,
-                    format!("Execution failed due to configuration error: {e}"),
-                )
-            })?;
-            Bytes::from(rendered.body)
+            let rendered = template.render(&variables).map_err(configuration_error)?;
+            outbound.body = Bytes::from(rendered.body);
+            overrides = rendered.overrides;
+            rendered_by = Some(template.name());
         }
         None => {
             let pass = match integration.passthrough {
@@ -134,84 +260,196 @@ pub fn integration_request(
                     "Unsupported Media Type",
                 ));
             }
-            request.body.clone()
+            outbound.body = request.body.clone();
         }
-    };
+    }
 
-    let mut query = String::new();
+    let scope = Scope::new(input, None, &exchange.context, &api.stage.variables);
+    let mut query: Vec<(String, String)> = Vec::new();
     for (target, source) in &integration.request_parameters {
-        let Some(value) = source.resolve(&input) else {
+        let Some(value) = source.resolve(&scope) else {
             continue;
         };
         match target {
             Target::Header(name) => outbound.set_header(name, value),
-            Target::QueryString(name) => {
-                query.push(if outbound.url.contains('?') || !query.is_empty() {
-                    '&'
-                } else {
-                    '?'
-                });
-                query.push_str(&encode_query_component(name));
-                query.push('=');
-                query.push_str(&encode_query_component(&value));
-            }
+            Target::QueryString(name) => set_pair(&mut query, name, value),
+            // Rejected at load for action-style integrations.
+            Target::Path(_) => {}
         }
     }
-    outbound.url.push_str(&query);
+    // `$context.requestOverride.*` is final: it replaces what the mappings set.
+    for (name, value) in overrides.request_header {
+        outbound.set_header(&name, value);
+    }
+    for (name, value) in overrides.request_querystring {
+        set_pair(&mut query, &name, value);
+    }
+    for (name, value) in &query {
+        outbound
+            .url
+            .push(if outbound.url.contains('?') { '&' } else { '?' });
+        outbound.url.push_str(&encode_query_component(name));
+        outbound.url.push('=');
+        outbound.url.push_str(&encode_query_component(value));
+    }
     if outbound.header("content-type").is_none() {
         // Without a mapping, the method request's type is sent on, as API
         // Gateway does; with neither, JSON.
         outbound.set_header(
             "Content-Type",
-            request_content_type.unwrap_or("application/json"),
+            request.header("content-type").unwrap_or("application/json"),
         );
     }
-    outbound.body = body;
+    if let Some(template) = rendered_by
+        && guard_applies(integration, &outbound)
+        && let Err(reason) = json_guard::check(&outbound.body)
+    {
+        return Err(GatewayError::new(
+            ResponseType::BadRequestBody,
+            format!(
+                "The integration request rendered by template `{template}` was refused and not sent: it is not valid JSON ({reason})"
+            ),
+        ));
+    }
     Ok(outbound)
 }
 
-/// `$context` for one request.
-fn context(routed: &Routed, request: &MethodRequest, request_id: &str) -> Context {
-    let now = SystemTime::now();
-    Context {
-        request_id: request_id.to_string(),
-        extended_request_id: request_id.to_string(),
-        resource_path: routed.method.resource_path.clone(),
-        path: request.path.clone(),
-        http_method: request.method.clone(),
-        protocol: "HTTP/1.1".to_string(),
-        request_time: crate::time::clf(now),
-        request_time_epoch: now
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64),
-        domain_name: request.header("host").unwrap_or_default().to_string(),
-        identity: Identity {
-            source_ip: request.source_ip.clone(),
-            user_agent: request.header("user-agent").unwrap_or_default().to_string(),
-        },
-        ..Context::default()
+fn set_pair(pairs: &mut Vec<(String, String)>, name: &str, value: String) {
+    match pairs.iter_mut().find(|(n, _)| n == name) {
+        Some(slot) => slot.1 = value,
+        None => pairs.push((name.to_string(), value)),
     }
 }
 
-/// Stages 3 to 5 for a routed request: what the server runs.
+/// `json_guard: auto` checks bodies for AWS JSON protocols, whose parsers take
+/// the last of repeated keys.
+fn guard_applies(integration: &Integration, outbound: &OutboundRequest) -> bool {
+    match integration.json_guard {
+        JsonGuard::On => true,
+        JsonGuard::Off => false,
+        JsonGuard::Auto => outbound
+            .header("content-type")
+            .is_some_and(|ct| media_type(ct).starts_with("application/x-amz-json-")),
+    }
+}
+
+fn configuration_error(error: gateway_mapping::Error) -> GatewayError {
+    GatewayError::new(
+        ResponseType::ApiConfigurationError,
+        format!("Execution failed due to configuration error: {error}"),
+    )
+}
+
+/// Stages 2 to 5 for a routed request whose body has been read.
 pub async fn execute(
     api: &Api,
-    routed: &Routed,
-    request: &MethodRequest,
-    request_id: &str,
+    exchange: &Exchange,
 ) -> Result<Response<Full<Bytes>>, GatewayError> {
-    let integration = &routed.method.integration;
-    let mut outbound = integration_request(api, routed, request, request_id)?;
+    validate(exchange)?;
+    let integration = &exchange.method().integration;
+    let mut outbound = integration_request(api, exchange)?;
     // Signing is the last change to the request: the signature covers it all.
     integration.signer.sign(&mut outbound).await?;
     let inbound = api.client.send(outbound, integration.timeout).await?;
-    Ok(method_response(inbound, request_id))
+    integration_response(api, exchange, inbound)
 }
 
-/// Stage 5: the backend's status, content type and body reach the client. A
-/// backend error keeps its status (API Gateway would turn it into 200 unless
-/// integration responses say otherwise).
-fn method_response(inbound: InboundResponse, request_id: &str) -> Response<Full<Bytes>> {
+/// Stage 5: the integration response.
+fn integration_response(
+    api: &Api,
+    exchange: &Exchange,
+    inbound: InboundResponse,
+) -> Result<Response<Full<Bytes>>, GatewayError> {
+    let integration = &exchange.method().integration;
+    let request_id = &exchange.context.request_id;
+    if integration.responses.is_empty() {
+        return Ok(passthrough(inbound, request_id));
+    }
+    let code = inbound.status.as_str();
+    let selected = integration
+        .responses
+        .iter()
+        .find(|r| r.pattern.as_ref().is_some_and(|p| p.is_match(code)))
+        .or_else(|| integration.responses.iter().find(|r| r.pattern.is_none()))
+        .ok_or_else(|| {
+            GatewayError::new(
+                ResponseType::ApiConfigurationError,
+                format!("Execution failed due to configuration error: no integration response matches status {code}, and none is the default"),
+            )
+        })?;
+
+    let request_body = String::from_utf8_lossy(&exchange.request.body);
+    let backend_body = String::from_utf8_lossy(&inbound.body);
+    let mut status = selected.status;
+    let mut content_type = inbound.headers.get(header::CONTENT_TYPE).cloned();
+    let mut overrides = Overrides::default();
+    let body = match selected.templates.select(exchange.request.header("accept")) {
+        Some((media_type, template)) => {
+            // In a response template, `$input` is the backend's body; the
+            // parameters are still the method request's.
+            let input = Input {
+                body: &backend_body,
+                ..exchange.input(&request_body)
+            };
+            let variables = Variables {
+                input,
+                context: &exchange.context,
+                stage_variables: &api.stage.variables,
+            };
+            let rendered = template.render(&variables).map_err(configuration_error)?;
+            content_type = HeaderValue::from_str(media_type).ok();
+            overrides = rendered.overrides;
+            Bytes::from(rendered.body)
+        }
+        None => inbound.body.clone(),
+    };
+
+    let mut response = Response::new(Full::new(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        content_type.unwrap_or_else(|| HeaderValue::from_static("application/json")),
+    );
+    let scope = Scope::new(
+        exchange.input(&request_body),
+        Some(ResponseView {
+            headers: &inbound.headers,
+            body: &backend_body,
+        }),
+        &exchange.context,
+        &api.stage.variables,
+    );
+    for (name, source) in &selected.parameters {
+        if let Some(value) = source
+            .resolve(&scope)
+            .and_then(|v| HeaderValue::from_str(&v).ok())
+        {
+            headers.insert(name.clone(), value);
+        }
+    }
+    for (name, value) in &overrides.response_header {
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    if let Some(code) = overrides
+        .response_status
+        .and_then(|s| StatusCode::from_u16(s).ok())
+    {
+        status = code;
+    }
+    insert_request_id(headers, request_id);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// No integration responses: the backend's status, content type and body reach
+/// the client. A backend error keeps its status, where API Gateway would turn
+/// it into 200 with only a default response.
+fn passthrough(inbound: InboundResponse, request_id: &str) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(inbound.body));
     *response.status_mut() = inbound.status;
     let headers = response.headers_mut();
@@ -221,8 +459,30 @@ fn method_response(inbound: InboundResponse, request_id: &str) -> Response<Full<
         .cloned()
         .unwrap_or_else(|| HeaderValue::from_static("application/json"));
     headers.insert(header::CONTENT_TYPE, content_type);
+    insert_request_id(headers, request_id);
+    response
+}
+
+fn insert_request_id(headers: &mut http::HeaderMap, request_id: &str) {
     if let Ok(id) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-RequestId", id);
     }
-    response
+}
+
+/// Any stage's error, as the API's gateway response.
+pub fn error_response(
+    api: &Api,
+    error: GatewayError,
+    exchange: &Exchange,
+) -> Response<Full<Bytes>> {
+    let body = String::from_utf8_lossy(&exchange.request.body);
+    api.gateway_responses.respond(
+        error,
+        ErrorScope {
+            request: Some(exchange.input(&body)),
+            accept: exchange.request.header("accept"),
+            context: exchange.context.clone(),
+            stage_variables: &api.stage.variables,
+        },
+    )
 }

@@ -10,7 +10,7 @@ use gateway_integration::{Credentials, OutboundRequest};
 
 use crate::compile::{self, Environment};
 use crate::config::Loaded;
-use crate::pipeline::{self, MethodRequest};
+use crate::pipeline::{self, Exchange, MethodRequest};
 
 /// Arguments of `gateway render`.
 #[derive(Debug, clap::Args)]
@@ -49,12 +49,12 @@ pub fn main(args: &RenderArgs) -> anyhow::Result<()> {
     };
     let api = compile::compile(&loaded, &environment)?;
     let request = method_request(args)?;
-    let routed = pipeline::route(&api, &request.method, &request.path)
-        .map_err(|e| anyhow::anyhow!(e.message))?;
-    let outbound = pipeline::integration_request(&api, &routed, &request, "render-request-id")
-        .map_err(|e| anyhow::anyhow!(e.message))?;
-    println!("{}", to_json(&outbound));
-    Ok(())
+    let mut exchange = Exchange::new(&api, request, "render-request-id".to_string());
+    pipeline::route(&api, &mut exchange)
+        .and_then(|()| pipeline::validate(&exchange))
+        .and_then(|()| pipeline::integration_request(&api, &exchange))
+        .map(|outbound| println!("{}", to_json(&outbound)))
+        .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.kind.name()))
 }
 
 fn method_request(args: &RenderArgs) -> anyhow::Result<MethodRequest> {

@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 
 use crate::api::Api;
 use crate::gateway_response::{GatewayError, ResponseType};
-use crate::pipeline::{self, MethodRequest};
+use crate::pipeline::{self, Exchange, MethodRequest};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
@@ -77,33 +77,7 @@ pub async fn handle(
 ) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
-    let method = request.method().as_str().to_string();
-    let path = request.uri().path().to_string();
-    let response = match run(api, request, peer, &request_id).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(&request_id),
-    };
-    tracing::info!(
-        target: "access",
-        method = %method,
-        path = %path,
-        status = response.status().as_u16(),
-        latency_ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
-        request_id = %request_id,
-    );
-    response
-}
-
-async fn run(
-    api: &Api,
-    request: Request<Incoming>,
-    peer: SocketAddr,
-    request_id: &str,
-) -> Result<Response<Full<Bytes>>, GatewayError> {
-    // Route before reading the body: an unknown path costs no body read.
-    let routed = pipeline::route(api, request.method().as_str(), request.uri().path())?;
     let (parts, body) = request.into_parts();
-    let body = read_body(body, &parts.headers, api.limits.max_body_bytes).await?;
     let method_request = MethodRequest {
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
@@ -122,10 +96,65 @@ async fn run(
                 )
             })
             .collect(),
-        body,
+        body: Bytes::new(),
         source_ip: peer.ip().to_string(),
     };
-    pipeline::execute(api, &routed, &method_request, request_id).await
+    let mut exchange = Exchange::new(api, method_request, request_id);
+    let response = match run(api, &parts, body, &mut exchange).await {
+        Ok(response) => response,
+        Err(error) => pipeline::error_response(api, error, &exchange),
+    };
+    tracing::info!(
+        target: "access",
+        method = %exchange.request.method,
+        path = %exchange.request.path,
+        status = response.status().as_u16(),
+        latency_ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
+        request_id = %exchange.context.request_id,
+    );
+    response
+}
+
+async fn run(
+    api: &Api,
+    parts: &http::request::Parts,
+    body: Incoming,
+    exchange: &mut Exchange,
+) -> Result<Response<Full<Bytes>>, GatewayError> {
+    check_sizes(api, parts)?;
+    // Route before reading the body: an unknown path costs no body read.
+    pipeline::route(api, exchange)?;
+    exchange.request.body = read_body(body, &parts.headers, api.limits.max_body_bytes).await?;
+    pipeline::execute(api, exchange).await
+}
+
+/// The URL and header limits.
+fn check_sizes(api: &Api, parts: &http::request::Parts) -> Result<(), GatewayError> {
+    let url = parts.uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+    if url > api.limits.max_url_bytes {
+        return Err(GatewayError::new(
+            ResponseType::UriTooLong,
+            format!(
+                "The request URL is longer than {} bytes",
+                api.limits.max_url_bytes
+            ),
+        ));
+    }
+    let headers: usize = parts
+        .headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len())
+        .sum();
+    if headers > api.limits.max_header_bytes {
+        return Err(GatewayError::new(
+            ResponseType::RequestHeaderTooLarge,
+            format!(
+                "The request headers are larger than {} bytes",
+                api.limits.max_header_bytes
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Reads the body, refusing one larger than `limit`: from `Content-Length`

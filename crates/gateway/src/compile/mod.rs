@@ -1,0 +1,276 @@
+//! Compiling a loaded configuration into the runtime [`Api`]: routes built,
+//! templates parsed, mappings parsed, regexes and schemas compiled, endpoints
+//! resolved. Every problem is collected and reported at once, each with its
+//! place in the file.
+
+mod integration;
+mod method;
+mod responses;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use gateway_integration::{Client, ClientOptions, Credentials, Signer};
+use gateway_mapping::Template;
+use gateway_router::Router;
+
+use crate::api::{Api, Limits, Method, Model, Stage, Templates};
+use crate::config::{ConfigError, Loaded, Location, Problem};
+
+/// What compiling needs from the outside world, so that tests and
+/// `gateway render` can supply their own.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// Reads an environment variable (region and endpoint defaults).
+    pub env: fn(&str) -> Option<String>,
+    /// Where signing credentials come from.
+    pub credentials: Credentials,
+}
+
+/// Resolves the region: the configuration, then `AWS_REGION`, then
+/// `AWS_DEFAULT_REGION`.
+pub fn region(loaded: &Loaded, env: fn(&str) -> Option<String>) -> Option<String> {
+    loaded
+        .config
+        .aws
+        .region
+        .clone()
+        .or_else(|| env("AWS_REGION"))
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .filter(|r| !r.is_empty())
+}
+
+/// Compiles `loaded` into an [`Api`].
+pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, ConfigError> {
+    let mut problems = Problems {
+        loaded,
+        list: Vec::new(),
+    };
+    let config = &loaded.config;
+    let region = region(loaded, environment.env);
+    if region.is_none() && !config.resources.is_empty() {
+        problems.push(
+            &["aws", "region"],
+            "no AWS region: set `aws.region` in the file, or AWS_REGION in the environment"
+                .to_string(),
+        );
+    }
+    let shared = Shared {
+        region: region.unwrap_or_default(),
+        environment,
+        stage: stage(loaded, &mut problems),
+        models: method::models(loaded, &mut problems),
+    };
+    let gateway_responses = responses::gateway_responses(loaded, &mut problems);
+    method::check_validators(loaded, &mut problems);
+
+    let mut builder = Router::builder();
+    let mut signers: BTreeMap<String, Signer> = BTreeMap::new();
+    for (path, methods) in &config.resources {
+        for (verb, raw) in methods {
+            let at = ["resources", path.as_str(), verb.as_str()];
+            let validation = method::validation(raw, &at, &shared, &mut problems);
+            let integration =
+                integration::compile(&raw.integration, &at, &shared, &mut signers, &mut problems);
+            let (Some(validation), Some(integration)) = (validation, integration) else {
+                continue;
+            };
+            let compiled = Method {
+                resource_path: path.clone(),
+                http_method: verb.to_ascii_uppercase(),
+                validation,
+                integration,
+            };
+            if let Err(e) = builder.add(path, verb, Arc::new(compiled)) {
+                problems.push_key(&at, e.to_string());
+            }
+        }
+    }
+    let router = builder
+        .try_build()
+        .map_err(|e| problems.push(&["resources"], e.to_string()))
+        .ok();
+    let client = Client::new(&ClientOptions::default())
+        .map_err(|e| problems.push(&[], e.to_string()))
+        .ok();
+    let limits = &config.limits;
+    match (router, client) {
+        (Some(router), Some(client)) if problems.list.is_empty() => Ok(Api {
+            router,
+            client,
+            limits: Limits {
+                max_body_bytes: limits.max_body_bytes,
+                max_header_bytes: limits.max_header_bytes,
+                max_url_bytes: limits.max_url_bytes,
+            },
+            stage: shared.stage,
+            gateway_responses,
+        }),
+        _ => Err(ConfigError {
+            file: loaded.path.clone(),
+            problems: problems.list,
+        }),
+    }
+}
+
+/// What every method's compilation shares.
+struct Shared<'a> {
+    region: String,
+    environment: &'a Environment,
+    stage: Stage,
+    models: BTreeMap<String, Arc<Model>>,
+}
+
+/// API Gateway's limits on stage names and variables.
+const MAX_STAGE_NAME: usize = 128;
+const MAX_STAGE_VARIABLES: usize = 100;
+const MAX_STAGE_VARIABLE_NAME: usize = 64;
+const MAX_STAGE_VARIABLE_VALUE: usize = 512;
+
+fn stage(loaded: &Loaded, problems: &mut Problems<'_>) -> Stage {
+    let raw = &loaded.config.stage;
+    let name_ok = |n: &str| {
+        n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    if raw.name.is_empty() || raw.name.len() > MAX_STAGE_NAME || !name_ok(&raw.name) {
+        problems.push(
+            &["stage", "name"],
+            format!("a stage name is 1 to {MAX_STAGE_NAME} letters, digits, `-` or `_`"),
+        );
+    }
+    if raw.variables.len() > MAX_STAGE_VARIABLES {
+        problems.push(
+            &["stage", "variables"],
+            format!("at most {MAX_STAGE_VARIABLES} stage variables"),
+        );
+    }
+    for (name, value) in &raw.variables {
+        if name.is_empty()
+            || name.len() > MAX_STAGE_VARIABLE_NAME
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            problems.push_key(
+                &["stage", "variables", name],
+                format!(
+                    "a stage variable name is 1 to {MAX_STAGE_VARIABLE_NAME} letters, digits or `_`"
+                ),
+            );
+        }
+        if value.len() > MAX_STAGE_VARIABLE_VALUE {
+            problems.push(
+                &["stage", "variables", name],
+                format!("a stage variable value is at most {MAX_STAGE_VARIABLE_VALUE} characters"),
+            );
+        }
+    }
+    Stage {
+        name: raw.name.clone(),
+        base_path: raw.base_path.then(|| format!("/{}", raw.name)),
+        variables: raw.variables.clone(),
+    }
+}
+
+/// Replaces `${stageVariables.<name>}` in an integration setting.
+fn substitute_stage_variables(
+    text: &str,
+    variables: &BTreeMap<String, String>,
+) -> Result<String, String> {
+    const OPEN: &str = "${stageVariables.";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(OPEN) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + OPEN.len()..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("`{text}`: unclosed `${{stageVariables.`"))?;
+        let name = &after[..end];
+        let value = variables.get(name).ok_or_else(|| {
+            format!(
+                "`{text}` uses stage variable `{name}`, which `stage.variables` does not define"
+            )
+        })?;
+        out.push_str(value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Compiles `media type → template` entries found at `at`.
+fn templates(
+    raw: &BTreeMap<String, String>,
+    at: &[&str],
+    name_prefix: &str,
+    problems: &mut Problems<'_>,
+) -> Templates {
+    let mut templates = Templates::default();
+    for (media_type, source) in raw {
+        let mut path = at.to_vec();
+        path.push(media_type);
+        let name = format!("{name_prefix} {media_type}");
+        match Template::compile(name, source) {
+            Ok(t) => templates
+                .by_media_type
+                .push((media_type.to_ascii_lowercase(), t)),
+            Err(e) => {
+                let location = problems
+                    .loaded
+                    .locations
+                    .inside_value(&path, e.line() as usize, e.column() as usize)
+                    .or_else(|| problems.loaded.locations.value(&path));
+                problems.push_at(&path, location, format!("template error: {e}"));
+            }
+        }
+    }
+    templates
+}
+
+struct Problems<'a> {
+    loaded: &'a Loaded,
+    list: Vec<Problem>,
+}
+
+impl Problems<'_> {
+    /// A problem with the value at `path`.
+    fn push(&mut self, path: &[&str], message: String) {
+        let location = self.loaded.locations.value(path);
+        self.push_at(path, location, message);
+    }
+
+    /// A problem with the key at `path` itself.
+    fn push_key(&mut self, path: &[&str], message: String) {
+        let location = self.loaded.locations.key(path);
+        self.push_at(path, location, message);
+    }
+
+    fn push_at(&mut self, path: &[&str], location: Option<Location>, message: String) {
+        self.list.push(Problem {
+            key: path.join("."),
+            location,
+            message,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitutes_stage_variables() {
+        let vars = BTreeMap::from([("action".to_string(), "PutRecord".to_string())]);
+        assert_eq!(
+            substitute_stage_variables("${stageVariables.action}", &vars).unwrap(),
+            "PutRecord"
+        );
+        assert_eq!(
+            substitute_stage_variables("a-${stageVariables.action}-b", &vars).unwrap(),
+            "a-PutRecord-b"
+        );
+        assert_eq!(substitute_stage_variables("plain", &vars).unwrap(), "plain");
+        assert!(substitute_stage_variables("${stageVariables.nope}", &vars).is_err());
+        assert!(substitute_stage_variables("${stageVariables.action", &vars).is_err());
+    }
+}

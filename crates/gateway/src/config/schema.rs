@@ -1,0 +1,280 @@
+//! The raw shape of `gateway.yaml`, as people write it. Every field's doc
+//! states its meaning and default; README.md documents the same keys.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The address to listen on. Default `127.0.0.1:8080`; `--listen` overrides it.
+    #[serde(default)]
+    pub listen: Option<String>,
+    /// AWS settings shared by all `type: aws` integrations.
+    #[serde(default)]
+    pub aws: AwsConfig,
+    /// Limits on what clients may send.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    /// The stage this gateway serves: its name and variables.
+    #[serde(default)]
+    pub stage: StageConfig,
+    /// Named JSON Schemas (draft-04) that methods validate request bodies against.
+    #[serde(default)]
+    pub models: BTreeMap<String, serde_json::Value>,
+    /// Named request validators.
+    #[serde(default)]
+    pub request_validators: BTreeMap<String, RequestValidatorConfig>,
+    /// The validator of methods that do not name one. Default: none.
+    #[serde(default)]
+    pub request_validator: Option<String>,
+    /// Customised gateway responses, by API Gateway response type
+    /// (`DEFAULT_4XX`, `BAD_REQUEST_BODY`, ...).
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, GatewayResponseConfig>,
+    /// The API: resource path → HTTP method (or `ANY`) → method.
+    pub resources: BTreeMap<String, BTreeMap<String, MethodConfig>>,
+}
+
+/// `aws:`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsConfig {
+    /// The region of the AWS services. Default: `AWS_REGION`, then
+    /// `AWS_DEFAULT_REGION`.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Send every AWS call to this URL instead of the service's AWS endpoint
+    /// (LocalStack, moto). Default: `AWS_ENDPOINT_URL_<SERVICE>`, then
+    /// `AWS_ENDPOINT_URL`, then the AWS endpoint.
+    #[serde(default)]
+    pub endpoint_url: Option<String>,
+}
+
+/// `limits:`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// The largest request body accepted, in bytes. Default 10 MB (10,485,760),
+    /// API Gateway's payload limit. A larger body gets 413 without being read.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+    /// The largest total size of the request headers (names and values), in
+    /// bytes. Default 10,240, as API Gateway. More gets 431.
+    #[serde(default = "default_max_header_bytes")]
+    pub max_header_bytes: usize,
+    /// The longest request URL (path and query), in bytes. Default 10,240, as a
+    /// regional API Gateway. Longer gets 414.
+    #[serde(default = "default_max_url_bytes")]
+    pub max_url_bytes: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: default_max_body_bytes(),
+            max_header_bytes: default_max_header_bytes(),
+            max_url_bytes: default_max_url_bytes(),
+        }
+    }
+}
+
+fn default_max_body_bytes() -> usize {
+    10 * 1024 * 1024
+}
+
+fn default_max_header_bytes() -> usize {
+    10 * 1024
+}
+
+fn default_max_url_bytes() -> usize {
+    10 * 1024
+}
+
+/// `stage:`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageConfig {
+    /// The stage name, `$context.stage`. Letters, digits, `-` and `_`, at most
+    /// 128 characters. Default `local`.
+    #[serde(default = "default_stage_name")]
+    pub name: String,
+    /// Serve the API under `/<name>/...`, as API Gateway's default endpoint
+    /// does. Default false: the API is served at the root.
+    #[serde(default)]
+    pub base_path: bool,
+    /// Stage variables: `$stageVariables.<name>` in templates,
+    /// `stageVariables.<name>` in mappings, `${stageVariables.<name>}` in
+    /// integration settings.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+}
+
+impl Default for StageConfig {
+    fn default() -> Self {
+        Self {
+            name: default_stage_name(),
+            base_path: false,
+            variables: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_stage_name() -> String {
+    "local".to_string()
+}
+
+/// One entry of `request_validators:`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestValidatorConfig {
+    /// Check the body against the method's model for its content type. Default false.
+    #[serde(default)]
+    pub validate_request_body: bool,
+    /// Check that required parameters are present and not blank. Default false.
+    #[serde(default)]
+    pub validate_request_parameters: bool,
+}
+
+/// One entry of `gateway_responses:`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayResponseConfig {
+    /// The status. Default: the response type's (or DEFAULT_4XX/5XX's).
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// `gatewayresponse.header.<name>` → `'static'`, `method.request.*`,
+    /// `context.*` or `stageVariables.*`.
+    #[serde(default)]
+    pub response_parameters: BTreeMap<String, String>,
+    /// Media type → template. The template may use `$context.error.message`,
+    /// `$context.error.messageString` and any `$context.*` variable.
+    #[serde(default)]
+    pub response_templates: BTreeMap<String, String>,
+}
+
+/// One method of a resource, e.g. `GET` on `/streams`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodConfig {
+    /// Declared method request parameters:
+    /// `method.request.{path,querystring,header}.<name>` → required (true/false).
+    #[serde(default)]
+    pub request_parameters: BTreeMap<String, bool>,
+    /// The request validator (a name from `request_validators`). Default: the
+    /// API's `request_validator`, if any.
+    #[serde(default)]
+    pub request_validator: Option<String>,
+    /// Media type → model name (from `models`) that the body must satisfy.
+    #[serde(default)]
+    pub request_models: BTreeMap<String, String>,
+    /// What the method calls.
+    pub integration: IntegrationConfig,
+}
+
+/// The integration request and responses of a method.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationConfig {
+    /// The integration type. Only `aws` for now.
+    #[serde(rename = "type")]
+    pub kind: IntegrationType,
+    /// The AWS service's endpoint prefix and signing name, e.g. `kinesis`.
+    pub service: String,
+    /// The service action, sent as `?Action=<action>`.
+    pub action: String,
+    /// The HTTP method of the call to the service. Default `POST`.
+    #[serde(default = "default_http_method")]
+    pub http_method: String,
+    /// `integration.request.{header,querystring}.<name>` → a mapping expression.
+    #[serde(default)]
+    pub request_parameters: BTreeMap<String, String>,
+    /// Media type → mapping template. The request's `Content-Type` media type
+    /// picks one; a request without `Content-Type` counts as `application/json`.
+    #[serde(default)]
+    pub request_templates: BTreeMap<String, String>,
+    /// What to do with a body whose media type has no template:
+    /// `when_no_templates` (default), `when_no_match` or `never`.
+    #[serde(default)]
+    pub passthrough_behavior: PassthroughBehavior,
+    /// How long to wait for the service, in milliseconds: 50 to 29,000 as in API
+    /// Gateway, or more. Default 29,000.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Refuse to send a rendered body that is not valid JSON or repeats a key:
+    /// `auto` (default: on when the integration's Content-Type is
+    /// `application/x-amz-json-*`), `on` or `off`.
+    #[serde(default)]
+    pub json_guard: JsonGuard,
+    /// Integration responses, tried in order. Default: none, and the backend's
+    /// status, content type and body pass through.
+    #[serde(default)]
+    pub responses: Vec<IntegrationResponseConfig>,
+}
+
+fn default_http_method() -> String {
+    "POST".to_string()
+}
+
+fn default_timeout_ms() -> u64 {
+    29_000
+}
+
+/// `type:` of an integration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IntegrationType {
+    /// An AWS service, called with a SigV4-signed request.
+    Aws,
+}
+
+/// API Gateway's passthroughBehavior.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PassthroughBehavior {
+    /// Pass the body through when the API has no template for its media type.
+    WhenNoMatch,
+    /// Pass the body through only when the method has no templates at all;
+    /// otherwise 415. API Gateway's recommended setting, and ours by default
+    /// because a body nobody wrote a template for never reaches the service.
+    #[default]
+    WhenNoTemplates,
+    /// Never pass a body through untransformed: 415 when no template matches.
+    Never,
+}
+
+/// `json_guard:` of an integration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonGuard {
+    /// On when the integration request's Content-Type is `application/x-amz-json-*`.
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+/// One integration response.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationResponseConfig {
+    /// A regular expression that must match the whole backend status code, e.g.
+    /// `4\d{2}`. Absent: this is the default response.
+    #[serde(default)]
+    pub selection_pattern: Option<String>,
+    /// The status sent to the client.
+    pub status: u16,
+    /// `method.response.header.<name>` → `integration.response.header.<name>`,
+    /// `integration.response.multivalueheader.<name>`, `integration.response.body`,
+    /// `integration.response.body.<JSONPath>`, `'static'`, `context.*` or
+    /// `stageVariables.*`.
+    #[serde(default)]
+    pub response_parameters: BTreeMap<String, String>,
+    /// Media type → template. The first media type of the request's `Accept`
+    /// picks one, then `application/json`, then the first. None: the backend
+    /// body passes through.
+    #[serde(default)]
+    pub response_templates: BTreeMap<String, String>,
+}

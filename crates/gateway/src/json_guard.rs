@@ -1,0 +1,134 @@
+//! The template-injection guard: refuse to send a rendered body that is not
+//! one valid JSON document, or that repeats a key in an object.
+//!
+//! A template such as `"PartitionKey": "$input.path('$.PartitionKey')"` pastes
+//! client text between quotes. A PartitionKey of `x", "StreamName": "other` then
+//! renders `..., "PartitionKey": "x", "StreamName": "other"}`: a second
+//! `StreamName`, which most JSON parsers (AWS's among them) resolve to the last
+//! one, retargeting the call. Checking the output, not the input, catches every
+//! such template without knowing how it was written.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// Checks `body`. Returns why it is refused.
+pub fn check(body: &[u8]) -> Result<(), String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    Strict
+        .deserialize(&mut deserializer)
+        .map_err(|e| e.to_string())?;
+    deserializer
+        .end()
+        .map_err(|e| format!("trailing characters after the JSON document: {e}"))
+}
+
+/// A value that accepts any JSON, but no object with a repeated key.
+struct Strict;
+
+impl<'de> DeserializeSeed<'de> for Strict {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Strict)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if !seen.insert(key.clone()) {
+                return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
+            }
+            map.next_value_seed(Strict)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_valid_json() {
+        for ok in [
+            r#"{"a": 1, "b": [1, {"a": 2}], "c": {"a": null}}"#,
+            "[]",
+            "\"s\"",
+            " {} \n",
+            r#"{"e\u0301": 1}"#,
+        ] {
+            assert_eq!(check(ok.as_bytes()), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn refuses_the_partition_key_injection() {
+        let rendered = r#"{"StreamName": "s", "Data": "eA==", "PartitionKey": "x", "StreamName": "other-stream"}"#;
+        let reason = check(rendered.as_bytes()).unwrap_err();
+        assert!(reason.contains("duplicate key `StreamName`"), "{reason}");
+    }
+
+    #[test]
+    fn refuses_nested_duplicates_invalid_json_and_trailing_text() {
+        assert!(
+            check(br#"{"a": {"b": 1, "b": 2}}"#)
+                .unwrap_err()
+                .contains("duplicate key `b`")
+        );
+        // Escapes are compared decoded: "\u0061" is "a".
+        assert!(
+            check(br#"{"a": 1, "\u0061": 2}"#)
+                .unwrap_err()
+                .contains("duplicate")
+        );
+        assert!(check(br#"{"a": "x"y"}"#).is_err());
+        assert!(
+            check(br#"{"a": 1} {"b": 2}"#)
+                .unwrap_err()
+                .contains("trailing")
+        );
+        assert!(check(b"").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000);
+        assert!(check(deep.as_bytes()).is_err());
+    }
+}
