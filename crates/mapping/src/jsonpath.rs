@@ -30,16 +30,16 @@ pub struct JsonPath {
 
 /// The result of a query, with Jayway's semantics.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Matches<'v> {
+pub enum Matches<'v, N = Value> {
     /// A definite path that matched nothing.
     Missing,
     /// A definite path's value.
-    One(&'v Value),
+    One(&'v N),
     /// An indefinite path's values, in document order (possibly none).
-    Many(Vec<&'v Value>),
+    Many(Vec<&'v N>),
 }
 
-impl<'v> Matches<'v> {
+impl Matches<'_> {
     /// The value as Jayway returns it: the single value, a JSON array of the
     /// matches, or `None` when a definite path is missing.
     pub fn to_value(&self) -> Option<Value> {
@@ -47,6 +47,55 @@ impl<'v> Matches<'v> {
             Matches::Missing => None,
             Matches::One(v) => Some((*v).clone()),
             Matches::Many(vs) => Some(Value::Array(vs.iter().map(|v| (*v).clone()).collect())),
+        }
+    }
+}
+
+/// A scalar as filters compare it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Scalar<'s> {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(&'s str),
+    /// An array or object.
+    Composite,
+}
+
+/// What a query needs of a JSON document: `serde_json::Value` for callers,
+/// the borrowed body tree for templates.
+pub(crate) trait Node: Sized {
+    fn member(&self, key: &str) -> Option<&Self>;
+    fn items(&self) -> Option<&[Self]>;
+    /// Array items or object values, in order.
+    fn for_each_child<'s>(&'s self, f: &mut dyn FnMut(&'s Self));
+    fn scalar(&self) -> Scalar<'_>;
+}
+
+impl Node for Value {
+    fn member(&self, key: &str) -> Option<&Value> {
+        self.as_object()?.get(key)
+    }
+
+    fn items(&self) -> Option<&[Value]> {
+        self.as_array().map(Vec::as_slice)
+    }
+
+    fn for_each_child<'s>(&'s self, f: &mut dyn FnMut(&'s Value)) {
+        match self {
+            Value::Array(a) => a.iter().for_each(f),
+            Value::Object(o) => o.values().for_each(f),
+            _ => {}
+        }
+    }
+
+    fn scalar(&self) -> Scalar<'_> {
+        match self {
+            Value::Null => Scalar::Null,
+            Value::Bool(b) => Scalar::Bool(*b),
+            Value::Number(n) => Scalar::Num(n.as_f64().unwrap_or(f64::NAN)),
+            Value::String(s) => Scalar::Str(s),
+            _ => Scalar::Composite,
         }
     }
 }
@@ -146,6 +195,10 @@ impl JsonPath {
 
     /// Evaluates the path against a document.
     pub fn query<'v>(&self, root: &'v Value) -> Matches<'v> {
+        self.query_node(root)
+    }
+
+    pub(crate) fn query_node<'v, N: Node>(&self, root: &'v N) -> Matches<'v, N> {
         if self.definite {
             let mut cur = root;
             for step in &self.steps {
@@ -161,10 +214,11 @@ impl JsonPath {
 }
 
 /// One definite step.
-fn step_one<'v>(step: &Step, v: &'v Value) -> Option<&'v Value> {
-    match (step, v) {
-        (Step::Name(n), Value::Object(o)) => o.get(n),
-        (Step::Index(i), Value::Array(a)) => {
+fn step_one<'v, N: Node>(step: &Step, v: &'v N) -> Option<&'v N> {
+    match step {
+        Step::Name(n) => v.member(n),
+        Step::Index(i) => {
+            let a = v.items()?;
             let idx = if *i < 0 { a.len() as i64 + i } else { *i };
             usize::try_from(idx).ok().and_then(|i| a.get(i))
         }
@@ -172,7 +226,7 @@ fn step_one<'v>(step: &Step, v: &'v Value) -> Option<&'v Value> {
     }
 }
 
-fn run<'v>(steps: &[Step], start: &'v Value, root: &'v Value) -> Vec<&'v Value> {
+fn run<'v, N: Node>(steps: &[Step], start: &'v N, root: &'v N) -> Vec<&'v N> {
     let mut cur = vec![start];
     for step in steps {
         let mut next = Vec::new();
@@ -184,21 +238,17 @@ fn run<'v>(steps: &[Step], start: &'v Value, root: &'v Value) -> Vec<&'v Value> 
     cur
 }
 
-fn apply<'v>(step: &Step, v: &'v Value, root: &'v Value, out: &mut Vec<&'v Value>) {
+fn apply<'v, N: Node>(step: &Step, v: &'v N, root: &'v N, out: &mut Vec<&'v N>) {
     match step {
         Step::Name(_) | Step::Index(_) => out.extend(step_one(step, v)),
-        Step::Names(names) => {
-            if let Value::Object(o) = v {
-                out.extend(names.iter().filter_map(|n| o.get(n)));
-            }
-        }
+        Step::Names(names) => out.extend(names.iter().filter_map(|n| v.member(n))),
         Step::Indexes(idx) => {
             for i in idx {
                 out.extend(step_one(&Step::Index(*i), v));
             }
         }
         Step::Slice(from, to, by) => {
-            if let Value::Array(a) = v {
+            if let Some(a) = v.items() {
                 let len = a.len() as i64;
                 let norm = |x: i64| if x < 0 { (len + x).max(0) } else { x.min(len) };
                 let by = *by;
@@ -218,61 +268,51 @@ fn apply<'v>(step: &Step, v: &'v Value, root: &'v Value, out: &mut Vec<&'v Value
                 }
             }
         }
-        Step::Wildcard => match v {
-            Value::Array(a) => out.extend(a.iter()),
-            Value::Object(o) => out.extend(o.values()),
-            _ => {}
-        },
+        Step::Wildcard => v.for_each_child(&mut |c| out.push(c)),
         Step::Descend(inner) => descend(inner, v, root, out, 0),
-        Step::Filter(f) => match v {
-            Value::Array(a) => out.extend(a.iter().filter(|item| test(f, item, root))),
-            Value::Object(o) => out.extend(o.values().filter(|item| test(f, item, root))),
-            _ => {}
-        },
+        Step::Filter(f) => v.for_each_child(&mut |c| {
+            if test(f, c, root) {
+                out.push(c);
+            }
+        }),
     }
 }
 
-fn descend<'v>(step: &Step, v: &'v Value, root: &'v Value, out: &mut Vec<&'v Value>, depth: usize) {
-    // serde_json caps nesting at 128 when parsing; this guards other inputs.
+fn descend<'v, N: Node>(step: &Step, v: &'v N, root: &'v N, out: &mut Vec<&'v N>, depth: usize) {
+    // JSON parsing caps nesting at 128; this guards other documents.
     if depth > 512 {
         return;
     }
     apply(step, v, root, out);
-    match v {
-        Value::Array(a) => a
-            .iter()
-            .for_each(|c| descend(step, c, root, out, depth + 1)),
-        Value::Object(o) => o
-            .values()
-            .for_each(|c| descend(step, c, root, out, depth + 1)),
-        _ => {}
-    }
+    v.for_each_child(&mut |c| descend(step, c, root, out, depth + 1));
 }
 
-fn operand<'v>(op: &'v Operand, cur: &'v Value, root: &'v Value) -> Option<&'v Value> {
+/// An operand's value: present or not, and its scalar form.
+fn operand<'s, N: Node>(op: &'s Operand, cur: &'s N, root: &'s N) -> Option<Scalar<'s>> {
     match op {
-        Operand::Current(steps) => run(steps, cur, root).into_iter().next(),
-        Operand::Root(steps) => run(steps, root, root).into_iter().next(),
-        Operand::Literal(v) => Some(v),
+        Operand::Current(steps) => run(steps, cur, root).into_iter().next().map(Node::scalar),
+        Operand::Root(steps) => run(steps, root, root).into_iter().next().map(Node::scalar),
+        Operand::Literal(v) => Some(v.scalar()),
     }
 }
 
-fn test(f: &Filter, cur: &Value, root: &Value) -> bool {
+fn test<N: Node>(f: &Filter, cur: &N, root: &N) -> bool {
     match f {
         Filter::Or(a, b) => test(a, cur, root) || test(b, cur, root),
         Filter::And(a, b) => test(a, cur, root) && test(b, cur, root),
         Filter::Not(a) => !test(a, cur, root),
         Filter::Exists(op) => operand(op, cur, root).is_some(),
         Filter::Matches(op, re) => {
-            matches!(operand(op, cur, root), Some(Value::String(s)) if re.is_match(s))
+            matches!(operand(op, cur, root), Some(Scalar::Str(s)) if re.is_match(s))
         }
         Filter::Compare(l, cmp, r) => {
             let (Some(l), Some(r)) = (operand(l, cur, root), operand(r, cur, root)) else {
                 return false;
             };
             let ord = match (l, r) {
-                (Value::Number(a), Value::Number(b)) => a.as_f64().partial_cmp(&b.as_f64()),
-                (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
+                (Scalar::Num(a), Scalar::Num(b)) => a.partial_cmp(&b),
+                (Scalar::Str(a), Scalar::Str(b)) => Some(a.cmp(b)),
+                (Scalar::Composite, _) | (_, Scalar::Composite) => return false,
                 _ => {
                     return match cmp {
                         Cmp::Eq => l == r,

@@ -37,6 +37,7 @@
 //! ```
 
 mod ast;
+mod doc;
 mod error;
 mod eval;
 mod javaregex;

@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value as Json;
+use crate::doc::Doc;
 
 use crate::error::{Failure, Fallible};
 use crate::limits::MAX_VALUE_DEPTH;
@@ -51,16 +51,6 @@ pub(crate) fn java_double(d: f64, out: &mut String) {
         }
         out.push('E');
         out.push_str(exp);
-    }
-}
-
-fn java_number(n: &serde_json::Number, out: &mut String) {
-    if let Some(i) = n.as_i64() {
-        let _ = write!(out, "{i}");
-    } else if let Some(u) = n.as_u64() {
-        let _ = write!(out, "{u}");
-    } else {
-        java_double(n.as_f64().unwrap_or(f64::NAN), out);
     }
 }
 
@@ -137,17 +127,13 @@ fn display_at(v: &Value<'_>, out: &mut String, top: bool, depth: usize) -> Falli
 
 /// A body value as Java prints the parsed object: strings raw, objects
 /// Java-style, arrays as compact JSON.
-pub(crate) fn display_json(j: &Json, out: &mut String, depth: usize) -> Fallible<()> {
+pub(crate) fn display_json(j: &Doc<'_>, out: &mut String, depth: usize) -> Fallible<()> {
     if depth > MAX_VALUE_DEPTH {
         return Err(too_deep());
     }
     match j {
-        Json::Null => out.push_str("null"),
-        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(n) => java_number(n, out),
-        Json::String(s) => out.push_str(s),
-        Json::Array(_) => write_json(j, out, depth)?,
-        Json::Object(o) => {
+        Doc::Str(s) => out.push_str(s),
+        Doc::Object(o) => {
             out.push('{');
             for (i, (k, item)) in o.iter().enumerate() {
                 if i > 0 {
@@ -159,6 +145,7 @@ pub(crate) fn display_json(j: &Json, out: &mut String, depth: usize) -> Fallible
             }
             out.push('}');
         }
+        _ => write_json(j, out, depth)?,
     }
     Ok(())
 }
@@ -196,16 +183,19 @@ pub(crate) fn json_string(s: &str, out: &mut String) {
 }
 
 /// Appends compact JSON for a body value.
-pub(crate) fn write_json(j: &Json, out: &mut String, depth: usize) -> Fallible<()> {
+pub(crate) fn write_json(j: &Doc<'_>, out: &mut String, depth: usize) -> Fallible<()> {
     if depth > MAX_VALUE_DEPTH {
         return Err(too_deep());
     }
     match j {
-        Json::Null => out.push_str("null"),
-        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(n) => java_number(n, out),
-        Json::String(s) => json_string(s, out),
-        Json::Array(a) => {
+        Doc::Null => out.push_str("null"),
+        Doc::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Doc::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Doc::Float(f) => java_double(*f, out),
+        Doc::Str(s) => json_string(s, out),
+        Doc::Array(a) => {
             out.push('[');
             for (i, item) in a.iter().enumerate() {
                 if i > 0 {
@@ -215,7 +205,7 @@ pub(crate) fn write_json(j: &Json, out: &mut String, depth: usize) -> Fallible<(
             }
             out.push(']');
         }
-        Json::Object(o) => {
+        Doc::Object(o) => {
             out.push('{');
             for (i, (k, item)) in o.iter().enumerate() {
                 if i > 0 {

@@ -1,6 +1,7 @@
 //! [`Template`]: compile once at load, render per request.
 
 use std::cell::OnceCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::ast::{Block, Expr, ExprKind, Node, Part, Precompiled, Reference};
 use crate::error::{Error, ErrorKind, Failure, Fallible, Span};
@@ -15,8 +16,9 @@ pub struct Template {
     name: String,
     source: String,
     root: Block,
-    /// Expected output size, to allocate the output buffer once.
-    size_hint: usize,
+    /// Expected output size, to allocate the output buffer once: the larger
+    /// of the source size and recent outputs (relaxed: a hint only).
+    size_hint: AtomicUsize,
 }
 
 impl Template {
@@ -43,7 +45,7 @@ impl Template {
         let mut root = parser::parse_template(source).map_err(|f| f.into_error(&name, source))?;
         precompile_block(&mut root).map_err(|f| f.into_error(&name, source))?;
         Ok(Template {
-            size_hint: source.len() + 64,
+            size_hint: AtomicUsize::new(source.len() + 64),
             name,
             source: source.to_owned(),
             root,
@@ -54,8 +56,14 @@ impl Template {
     /// and the position of the node that failed.
     pub fn render(&self, vars: &Variables<'_>) -> Result<Rendered, Error> {
         let body = OnceCell::new();
-        eval::render(&self.root, vars, &body, self.size_hint)
-            .map_err(|f| f.into_error(&self.name, &self.source))
+        let hint = self.size_hint.load(Ordering::Relaxed);
+        let rendered = eval::render(&self.root, vars, &body, hint)
+            .map_err(|f| f.into_error(&self.name, &self.source))?;
+        let len = rendered.body.len();
+        if len > hint && len <= crate::limits::MAX_OUTPUT_BYTES / 8 {
+            self.size_hint.store(len + len / 8, Ordering::Relaxed);
+        }
+        Ok(rendered)
     }
 
     /// The name given to [`Template::compile`].

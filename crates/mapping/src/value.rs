@@ -8,9 +8,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde_json::Value as Json;
-
 use crate::ast::Block;
+use crate::doc::Doc;
 
 pub(crate) type ListRef<'a> = Rc<RefCell<List<'a>>>;
 pub(crate) type MapRef<'a> = Rc<RefCell<Map<'a>>>;
@@ -23,10 +22,11 @@ pub(crate) enum Value<'a> {
     Int(i64),
     Float(f64),
     Str(&'a str),
-    String(Rc<str>),
+    /// A string computed at render time (shared, so copies of the value are cheap).
+    String(Rc<String>),
     /// An object or array inside the request body (never a scalar: those are
     /// turned into the variants above on access). Read-only.
-    Json(&'a Json),
+    Json(&'a Doc<'a>),
     List(ListRef<'a>),
     Map(MapRef<'a>),
     /// `[a..b]`, inclusive, either direction; materialised only on demand.
@@ -115,18 +115,19 @@ impl Num {
 }
 
 impl<'a> Value<'a> {
-    pub fn from_json(v: &'a Json) -> Value<'a> {
+    pub fn from_json(v: &'a Doc<'a>) -> Value<'a> {
         match v {
-            Json::Null => Value::Null,
-            Json::Bool(b) => Value::Bool(*b),
-            Json::Number(n) => number_value(n),
-            Json::String(s) => Value::Str(s),
-            Json::Array(_) | Json::Object(_) => Value::Json(v),
+            Doc::Null => Value::Null,
+            Doc::Bool(b) => Value::Bool(*b),
+            Doc::Int(i) => Value::Int(*i),
+            Doc::Float(f) => Value::Float(*f),
+            Doc::Str(s) => Value::Str(s),
+            Doc::Array(_) | Doc::Object(_) => Value::Json(v),
         }
     }
 
     pub fn string(s: String) -> Value<'a> {
-        Value::String(s.into())
+        Value::String(Rc::new(s))
     }
 
     pub fn new_list(items: Vec<Value<'a>>, json: bool) -> Value<'a> {

@@ -64,22 +64,3 @@ fn render_timings() {
     let body = format!(r#"{{"records":[{}]}}"#, records.join(","));
     time("PutRecords x100", put_records, &body);
 }
-
-#[test]
-#[ignore]
-fn body_parse_timing() {
-    let records: Vec<String> =
-        (0..100).map(|i| format!(r#"{{"data":"some data number {i} with a bit of payload","partition-key":"key-{i}"}}"#)).collect();
-    let body = format!(r#"{{"records":[{}]}}"#, records.join(","));
-    let n = 20_000;
-    let start = Instant::now();
-    let mut k = 0;
-    for _ in 0..n {
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        k += v.as_object().unwrap().len();
-    }
-    println!(
-        "parse: {:.2} µs ({k})",
-        start.elapsed().as_secs_f64() * 1e6 / n as f64
-    );
-}

@@ -216,7 +216,7 @@ impl<'a> Eval<'a> {
                     return Ok(Value::Null);
                 };
                 let body = self.body_json();
-                Ok(match path.get().query(body) {
+                Ok(match path.get().query_node(body) {
                     Matches::Missing => Value::Null,
                     Matches::One(v) => Value::from_json(v),
                     Matches::Many(vs) => {
@@ -230,7 +230,7 @@ impl<'a> Eval<'a> {
                 };
                 let body = self.body_json();
                 let mut s = String::new();
-                match path.get().query(body) {
+                match path.get().query_node(body) {
                     // Not recorded on AWS; LocalStack renders `""`, which this follows.
                     Matches::Missing => s.push_str("\"\""),
                     Matches::One(v) => render::write_json(v, &mut s, 0)?,
@@ -258,15 +258,22 @@ impl<'a> Eval<'a> {
                 if args[0].is_null() {
                     return Ok(Value::Null);
                 }
-                let text = self.text_of(&args[0])?;
+                let owned;
+                let text: &str = match args[0].as_str() {
+                    Some(s) => s,
+                    None => {
+                        owned = self.text_of(&args[0])?;
+                        &owned
+                    }
+                };
                 self.tick(text.len() as u64 / 256)?;
                 let out = match name {
-                    "escapeJavaScript" => util::escape_javascript(&text),
-                    "urlEncode" => util::url_encode(&text),
-                    "urlDecode" => util::url_decode(&text)?,
-                    "base64Encode" => util::base64_encode(&text),
-                    "base64Decode" => util::base64_decode(&text)?,
-                    "parseJson" => return parse_json(&text),
+                    "escapeJavaScript" => util::escape_javascript(text),
+                    "urlEncode" => util::url_encode(text),
+                    "urlDecode" => util::url_decode(text)?,
+                    "base64Encode" => util::base64_encode(text),
+                    "base64Decode" => util::base64_decode(text)?,
+                    "parseJson" => return parse_json(text),
                     _ => return Ok(Value::Null),
                 };
                 super::check_len(&out)?;

@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use serde_json::Value as Json;
+use crate::doc::Doc;
 
 use super::{Eval, check_len};
 use crate::ast::Precompiled;
@@ -33,10 +33,10 @@ impl<'a> Eval<'a> {
                 let s = s.clone();
                 self.string_method(&s, name, &args, pre)
             }
-            Value::Json(Json::Array(_)) | Value::List(_) | Value::Range(..) => {
+            Value::Json(Doc::Array(_)) | Value::List(_) | Value::Range(..) => {
                 self.list_method(recv, name, args)
             }
-            Value::Json(Json::Object(_)) | Value::Map(_) => self.map_method(recv, name, args),
+            Value::Json(Doc::Object(_)) | Value::Map(_) => self.map_method(recv, name, args),
             Value::Define(_) => {
                 // A block is used as the string it renders to.
                 let text = self.text_of(recv)?;
@@ -311,7 +311,7 @@ impl<'a> Eval<'a> {
     /// Elements of a list-like receiver.
     fn list_items(&self, recv: &Value<'a>) -> Vec<Value<'a>> {
         match recv {
-            Value::Json(Json::Array(a)) => a.iter().map(Value::from_json).collect(),
+            Value::Json(Doc::Array(a)) => a.iter().map(Value::from_json).collect(),
             Value::List(l) => l.borrow().items.clone(),
             Value::Range(a, b) => render::range_iter(*a, *b).map(Value::Int).collect(),
             _ => Vec::new(),
@@ -320,7 +320,7 @@ impl<'a> Eval<'a> {
 
     fn list_len(recv: &Value<'a>) -> usize {
         match recv {
-            Value::Json(Json::Array(a)) => a.len(),
+            Value::Json(Doc::Array(a)) => a.len(),
             Value::List(l) => l.borrow().items.len(),
             Value::Range(a, b) => a.abs_diff(*b) as usize + 1,
             _ => 0,
@@ -344,7 +344,7 @@ impl<'a> Eval<'a> {
                     return Ok(Value::Null);
                 };
                 let item = match recv {
-                    Value::Json(Json::Array(a)) => usize::try_from(i)
+                    Value::Json(Doc::Array(a)) => usize::try_from(i)
                         .ok()
                         .and_then(|i| a.get(i))
                         .map(Value::from_json),
@@ -429,7 +429,7 @@ impl<'a> Eval<'a> {
             }
             ("addAll", 1) => {
                 let extra = match &args[0] {
-                    v @ (Value::List(_) | Value::Json(Json::Array(_)) | Value::Range(..)) => {
+                    v @ (Value::List(_) | Value::Json(Doc::Array(_)) | Value::Range(..)) => {
                         self.list_items(v)
                     }
                     _ => return Ok(Value::Null),
@@ -500,7 +500,7 @@ impl<'a> Eval<'a> {
             }
         };
         let entries: Vec<(Rc<str>, Value<'a>)> = match recv {
-            Value::Json(Json::Object(o)) => {
+            Value::Json(d @ Doc::Object(o)) => {
                 if matches!(name, "get" | "containsKey") {
                     let Some(k) = args.first() else {
                         return Ok(Value::Null);
@@ -509,13 +509,13 @@ impl<'a> Eval<'a> {
                         return Ok(Value::Null);
                     };
                     return Ok(match name {
-                        "get" => o.get(&k).map_or(Value::Null, Value::from_json),
-                        _ => Value::Bool(o.contains_key(&k)),
+                        "get" => d.get(&k).map_or(Value::Null, Value::from_json),
+                        _ => Value::Bool(d.get(&k).is_some()),
                     });
                 }
                 self.tick(o.len() as u64)?;
                 o.iter()
-                    .map(|(k, v)| (Rc::from(k.as_str()), Value::from_json(v)))
+                    .map(|(k, v)| (Rc::from(&**k), Value::from_json(v)))
                     .collect()
             }
             Value::Map(m) => {
@@ -540,7 +540,10 @@ impl<'a> Eval<'a> {
             ("toString", 0) => return Ok(Value::string(self.text_of(recv)?)),
             ("keySet", 0) => {
                 return Ok(Value::new_list(
-                    entries.into_iter().map(|(k, _)| Value::String(k)).collect(),
+                    entries
+                        .into_iter()
+                        .map(|(k, _)| Value::string(k.to_string()))
+                        .collect(),
                     false,
                 ));
             }
@@ -555,7 +558,10 @@ impl<'a> Eval<'a> {
                 let list = entries
                     .into_iter()
                     .map(|(k, v)| {
-                        Value::new_map(vec![("key".into(), Value::String(k)), ("value".into(), v)])
+                        Value::new_map(vec![
+                            ("key".into(), Value::string(k.to_string())),
+                            ("value".into(), v),
+                        ])
                     })
                     .collect();
                 return Ok(Value::new_list(list, false));
@@ -602,9 +608,9 @@ impl<'a> Eval<'a> {
             ("putAll", 1) => {
                 let extra: Vec<(Rc<str>, Value<'a>)> = match &args[0] {
                     Value::Map(other) => other.borrow().entries.clone(),
-                    Value::Json(Json::Object(o)) => o
+                    Value::Json(Doc::Object(o)) => o
                         .iter()
-                        .map(|(k, v)| (Rc::from(k.as_str()), Value::from_json(v)))
+                        .map(|(k, v)| (Rc::from(&**k), Value::from_json(v)))
                         .collect(),
                     _ => return Ok(Value::Null),
                 };

@@ -12,10 +12,9 @@ mod builtins;
 mod methods;
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
-use serde_json::Value as Json;
+use crate::doc::Doc;
 
 use crate::ast::*;
 use crate::error::{Failure, Fallible};
@@ -39,6 +38,34 @@ impl From<Failure> for Flow {
 
 type Flowing<T> = Result<T, Flow>;
 
+/// Template variables. A template names few of them, so a linear scan over
+/// names borrowed from the AST beats hashing.
+#[derive(Default)]
+struct Locals<'a> {
+    vars: Vec<(&'a str, Value<'a>)>,
+}
+
+impl<'a> Locals<'a> {
+    fn get(&self, name: &str) -> Option<&Value<'a>> {
+        self.vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    fn insert(&mut self, name: &'a str, value: Value<'a>) -> Option<Value<'a>> {
+        match self.vars.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => Some(std::mem::replace(&mut slot.1, value)),
+            None => {
+                self.vars.push((name, value));
+                None
+            }
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Option<Value<'a>> {
+        let i = self.vars.iter().position(|(k, _)| *k == name)?;
+        Some(self.vars.swap_remove(i).1)
+    }
+}
+
 struct LoopFrame {
     index: usize,
     len: usize,
@@ -53,8 +80,8 @@ struct OverrideMaps<'a> {
 
 pub(crate) struct Eval<'a> {
     vars: &'a Variables<'a>,
-    body: &'a OnceCell<Json>,
-    locals: HashMap<&'a str, Value<'a>>,
+    body: &'a OnceCell<Doc<'a>>,
+    locals: Locals<'a>,
     loops: Vec<LoopFrame>,
     overrides: Option<OverrideMaps<'a>>,
     out: String,
@@ -66,13 +93,13 @@ pub(crate) struct Eval<'a> {
 pub(crate) fn render<'a>(
     root: &'a Block,
     vars: &'a Variables<'a>,
-    body: &'a OnceCell<Json>,
+    body: &'a OnceCell<Doc<'a>>,
     size_hint: usize,
 ) -> Fallible<Rendered> {
     let mut ev = Eval {
         vars,
         body,
-        locals: HashMap::new(),
+        locals: Locals::default(),
         loops: Vec::new(),
         overrides: None,
         out: String::with_capacity(size_hint),
@@ -110,16 +137,10 @@ impl<'a> Eval<'a> {
         Ok(())
     }
 
-    /// The request body, parsed on first use. An empty body is `{}`, as in
-    /// API Gateway; a body that is not JSON is taken as one JSON string.
-    pub(crate) fn body_json(&self) -> &'a Json {
-        self.body.get_or_init(|| {
-            let text = self.vars.input.body;
-            if text.trim().is_empty() {
-                return Json::Object(Default::default());
-            }
-            serde_json::from_str(text).unwrap_or_else(|_| Json::String(text.to_owned()))
-        })
+    /// The request body, parsed on first use (see [`Doc::parse_body`]).
+    pub(crate) fn body_json(&self) -> &'a Doc<'a> {
+        self.body
+            .get_or_init(|| Doc::parse_body(self.vars.input.body))
     }
 
     fn block(&mut self, block: &'a Block) -> Flowing<()> {
@@ -227,7 +248,7 @@ impl<'a> Eval<'a> {
             .at(f.span)
             .into());
         }
-        let saved = self.locals.remove(&*f.var);
+        let saved = self.locals.remove(&f.var);
         self.loops.push(LoopFrame {
             index: 0,
             len: items.len(),
@@ -254,7 +275,7 @@ impl<'a> Eval<'a> {
         self.loops.pop();
         match saved {
             Some(v) => self.locals.insert(&f.var, v),
-            None => self.locals.remove(&*f.var),
+            None => self.locals.remove(&f.var),
         };
         result
     }
@@ -262,8 +283,8 @@ impl<'a> Eval<'a> {
     /// What `#foreach` walks: list elements, map values, range numbers.
     fn iteration_items(&mut self, v: &Value<'a>) -> Fallible<Vec<Value<'a>>> {
         Ok(match v {
-            Value::Json(Json::Array(a)) => a.iter().map(Value::from_json).collect(),
-            Value::Json(Json::Object(o)) => o.values().map(Value::from_json).collect(),
+            Value::Json(Doc::Array(a)) => a.iter().map(Value::from_json).collect(),
+            Value::Json(Doc::Object(o)) => o.iter().map(|(_, v)| Value::from_json(v)).collect(),
             Value::List(l) => l.borrow().items.clone(),
             Value::Map(m) => m.borrow().entries.iter().map(|(_, v)| v.clone()).collect(),
             Value::Range(a, b) => render::range_iter(*a, *b).map(Value::Int).collect(),
@@ -339,7 +360,7 @@ impl<'a> Eval<'a> {
     /// `$v.name`: a map entry, a builtin's member, else null.
     fn property(&mut self, v: &Value<'a>, name: &str) -> Value<'a> {
         match v {
-            Value::Json(Json::Object(o)) => o.get(name).map_or(Value::Null, Value::from_json),
+            Value::Json(d @ Doc::Object(_)) => d.get(name).map_or(Value::Null, Value::from_json),
             Value::Map(m) => m.borrow().get(name).cloned().unwrap_or(Value::Null),
             Value::Object(b) => self.builtin_property(*b, name),
             _ => Value::Null,
@@ -359,7 +380,7 @@ impl<'a> Eval<'a> {
             }
         };
         match v {
-            Value::Json(Json::Array(a)) => idx
+            Value::Json(Doc::Array(a)) => idx
                 .as_int()
                 .and_then(|i| usize::try_from(i).ok())
                 .and_then(|i| a.get(i))
@@ -375,8 +396,8 @@ impl<'a> Eval<'a> {
                 }
                 _ => Value::Null,
             },
-            Value::Json(Json::Object(o)) => key_str()
-                .and_then(|k| o.get(&k))
+            Value::Json(d @ Doc::Object(_)) => key_str()
+                .and_then(|k| d.get(&k))
                 .map_or(Value::Null, Value::from_json),
             Value::Map(m) => key_str()
                 .and_then(|k| m.borrow().get(&k).cloned())
