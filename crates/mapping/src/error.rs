@@ -155,3 +155,20 @@ impl Failure {
 }
 
 pub(crate) type Fallible<T> = Result<T, Failure>;
+
+#[cfg(test)]
+mod tests {
+    use crate::Template;
+
+    #[test]
+    fn display_has_location_and_alternate_has_caret() {
+        let e = Template::compile("t.vtl", "ok\n  #if($a == )x#end").unwrap_err();
+        assert_eq!(e.to_string(), "t.vtl:2:13: expected a value, found ')'");
+        assert_eq!(
+            format!("{e:#}"),
+            "t.vtl:2:13: expected a value, found ')'\n  |   #if($a == )x#end\n  |             ^"
+        );
+        assert_eq!((e.name(), e.line(), e.column()), ("t.vtl", 2, 13));
+        assert_eq!(e.kind(), crate::ErrorKind::Syntax);
+    }
+}

@@ -16,6 +16,28 @@
 //! - [`JsonPath`]: Jayway-dialect JSONPath, also for parameter mappings.
 //! - [`Error`]: the one error type, `name:line:column: message`.
 //!
+//! # Semantics worth knowing
+//! Where AWS behaviour was recorded (airspeed and LocalStack snapshot suites,
+//! see `tests/fixtures/*.case`), the engine follows the recording:
+//! - Whitespace is Velocity 1.7's: a directive's `)`, `#else` and `#end`
+//!   swallow the rest of their line only if it is blank, newline included;
+//!   indentation before a directive is printed (before `#set` only when the
+//!   line starts at a token boundary). See `parser.rs`.
+//! - A reference that is undefined, missing or JSON `null` is the empty
+//!   string: it prints nothing, equals `''` and `$null`, and is *true* in
+//!   `#if` (AWS-recorded). `#if($input.path('$.x') == '')` is the way to test
+//!   for absence.
+//! - `$input.path` gives native values: maps print Java-style `{k=v}`, lists
+//!   from the body as compact JSON. `$input.json` gives JSON text; for a
+//!   missing path it gives `""` (LocalStack's behaviour; not recorded on AWS).
+//! - `$input.params('x')` searches path, then query string, then headers
+//!   (header names case-insensitive); repeated names give the last value.
+//! - An empty body is `{}`; a body that is not JSON is one JSON string.
+//! - `#macro` definitions print nothing and unknown directives
+//!   (`#evaluate(...)`, macro calls, `#fff`) print as written (AWS-recorded).
+//! - Limits ([`limits`]): 1,000 `#foreach` iterations, 300 KB templates,
+//!   nesting 64, bounded work, output and collection sizes.
+//!
 //! ```
 //! use std::collections::BTreeMap;
 //! use gateway_mapping::{Context, Input, Template, Variables};
