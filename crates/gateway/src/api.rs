@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gateway_integration::{Client, Signer};
+use gateway_integration::{Call, Client, Signer};
 use gateway_mapping::Template;
 use gateway_router::Router;
 use http::{HeaderName, StatusCode};
@@ -96,9 +96,8 @@ pub enum ParameterLocation {
 pub struct Integration {
     /// The verb of the call to the service.
     pub http_method: http::Method,
-    /// The integration URL without mapped query parameters, e.g.
-    /// `https://kinesis.us-east-1.amazonaws.com/?Action=PutRecord`.
-    pub url: String,
+    /// The service, endpoint and operation; completes the URL per request.
+    pub call: Call,
     pub signer: Signer,
     pub timeout: Duration,
     pub request_parameters: Vec<(Target, Source)>,

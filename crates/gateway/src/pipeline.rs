@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use gateway_integration::{InboundResponse, OutboundRequest, encode_query_component};
+use gateway_integration::{InboundResponse, OutboundRequest};
 use gateway_mapping::{Context, Identity, Input, Overrides, Variables};
 use gateway_router::RouteError;
 use http::{HeaderValue, Response, StatusCode, header};
@@ -237,8 +237,7 @@ pub fn integration_request(
         stage_variables: &api.stage.variables,
     };
 
-    let mut outbound =
-        OutboundRequest::new(integration.http_method.clone(), integration.url.clone());
+    let mut outbound = OutboundRequest::new(integration.http_method.clone(), String::new());
     let mut overrides = Overrides::default();
     let mut rendered_by = None;
     match integration.templates.get(&request.media_type()) {
@@ -266,6 +265,7 @@ pub fn integration_request(
 
     let scope = Scope::new(input, None, &exchange.context, &api.stage.variables);
     let mut query: Vec<(String, String)> = Vec::new();
+    let mut path: Vec<(String, String)> = Vec::new();
     for (target, source) in &integration.request_parameters {
         let Some(value) = source.resolve(&scope) else {
             continue;
@@ -273,8 +273,7 @@ pub fn integration_request(
         match target {
             Target::Header(name) => outbound.set_header(name, value),
             Target::QueryString(name) => set_pair(&mut query, name, value),
-            // Rejected at load for action-style integrations.
-            Target::Path(_) => {}
+            Target::Path(name) => set_pair(&mut path, name, value),
         }
     }
     // `$context.requestOverride.*` is final: it replaces what the mappings set.
@@ -284,14 +283,18 @@ pub fn integration_request(
     for (name, value) in overrides.request_querystring {
         set_pair(&mut query, &name, value);
     }
-    for (name, value) in &query {
-        outbound
-            .url
-            .push(if outbound.url.contains('?') { '&' } else { '?' });
-        outbound.url.push_str(&encode_query_component(name));
-        outbound.url.push('=');
-        outbound.url.push_str(&encode_query_component(value));
+    for (name, value) in overrides.request_path {
+        set_pair(&mut path, &name, value);
     }
+    integration
+        .call
+        .finish(&mut outbound, &path, &query)
+        .map_err(|e| {
+            GatewayError::new(
+                ResponseType::ApiConfigurationError,
+                format!("Execution failed due to configuration error: {e}"),
+            )
+        })?;
     if outbound.header("content-type").is_none() {
         // Without a mapping, the method request's type is sent on, as API
         // Gateway does; with neither, JSON.

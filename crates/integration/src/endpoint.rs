@@ -1,8 +1,8 @@
 //! Where an integration request goes: the service's endpoint for a region, or
 //! an override from the configuration or the SDK-standard environment variables.
 
-use crate::Error;
 use crate::request::encode_query_component;
+use crate::{Error, Service};
 
 /// A resolved service endpoint. Built once at load; the request path only
 /// formats URLs from it.
@@ -35,12 +35,12 @@ impl Endpoint {
     /// (`.amazonaws.com.cn` in China regions). `env` reads an environment variable;
     /// it is a parameter so that tests need not touch the process environment.
     pub fn resolve(
-        service: &str,
+        service: &Service,
         region: &str,
         explicit: Option<&str>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, Error> {
-        let service_var = format!("AWS_ENDPOINT_URL_{}", env_suffix(service));
+        let service_var = format!("AWS_ENDPOINT_URL_{}", service.env_id);
         let (url, source) = if let Some(url) = explicit {
             (url.to_string(), EndpointSource::Config)
         } else if let Some(url) = env(&service_var).filter(|v| !v.is_empty()) {
@@ -54,14 +54,14 @@ impl Endpoint {
                 "amazonaws.com"
             };
             (
-                format!("https://{service}.{region}.{suffix}"),
+                format!("https://{}.{region}.{suffix}", service.name),
                 EndpointSource::Aws,
             )
         };
         Ok(Self {
             base: validate(&url)?,
             region: region.to_string(),
-            signing_name: service.to_string(),
+            signing_name: service.signing_name.clone(),
             source,
         })
     }
@@ -89,21 +89,11 @@ impl Endpoint {
     pub fn action_url(&self, action: &str) -> String {
         format!("{}/?Action={}", self.base, encode_query_component(action))
     }
-}
 
-/// `kinesis` → `KINESIS`, `sso-oidc` → `SSO_OIDC`, as the AWS SDKs name the
-/// per-service endpoint variables.
-fn env_suffix(service: &str) -> String {
-    service
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    /// The URL of `path_and_query`, which starts with `/` and is already encoded.
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.base)
+    }
 }
 
 /// Checks an endpoint URL and returns it without a trailing slash.
@@ -136,13 +126,14 @@ mod tests {
 
     #[test]
     fn defaults_to_the_aws_endpoint() {
-        let e = Endpoint::resolve("kinesis", "us-east-1", None, &no_env).unwrap();
+        let e = Endpoint::resolve(&Service::lookup("kinesis"), "us-east-1", None, &no_env).unwrap();
         assert_eq!(
             e.action_url("PutRecord"),
             "https://kinesis.us-east-1.amazonaws.com/?Action=PutRecord"
         );
         assert_eq!(e.source(), &EndpointSource::Aws);
-        let cn = Endpoint::resolve("kinesis", "cn-north-1", None, &no_env).unwrap();
+        let cn =
+            Endpoint::resolve(&Service::lookup("kinesis"), "cn-north-1", None, &no_env).unwrap();
         assert_eq!(cn.base(), "https://kinesis.cn-north-1.amazonaws.com.cn");
     }
 
@@ -153,16 +144,21 @@ mod tests {
             "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:6000".to_string()),
             _ => None,
         };
-        let e = Endpoint::resolve("kinesis", "us-east-1", None, &env).unwrap();
+        let e = Endpoint::resolve(&Service::lookup("kinesis"), "us-east-1", None, &env).unwrap();
         assert_eq!(e.base(), "http://127.0.0.1:5000");
         assert_eq!(
             e.source(),
             &EndpointSource::Env("AWS_ENDPOINT_URL_KINESIS".into())
         );
-        let e = Endpoint::resolve("sqs", "us-east-1", None, &env).unwrap();
+        let e = Endpoint::resolve(&Service::lookup("sqs"), "us-east-1", None, &env).unwrap();
         assert_eq!(e.base(), "http://127.0.0.1:6000");
-        let e =
-            Endpoint::resolve("kinesis", "us-east-1", Some("http://localhost:4566"), &env).unwrap();
+        let e = Endpoint::resolve(
+            &Service::lookup("kinesis"),
+            "us-east-1",
+            Some("http://localhost:4566"),
+            &env,
+        )
+        .unwrap();
         assert_eq!(e.base(), "http://localhost:4566");
         assert_eq!(e.source(), &EndpointSource::Config);
     }
@@ -171,15 +167,20 @@ mod tests {
     fn rejects_bad_urls() {
         for bad in ["localhost:4566", "ftp://x", "http://x/?a=b", "not a url"] {
             assert!(
-                Endpoint::resolve("kinesis", "us-east-1", Some(bad), &no_env).is_err(),
+                Endpoint::resolve(&Service::lookup("kinesis"), "us-east-1", Some(bad), &no_env)
+                    .is_err(),
                 "{bad}"
             );
         }
     }
 
     #[test]
-    fn env_suffix_follows_the_sdk_convention() {
-        assert_eq!(env_suffix("kinesis"), "KINESIS");
-        assert_eq!(env_suffix("sso-oidc"), "SSO_OIDC");
+    fn service_variables_use_the_sdk_names() {
+        let env = |name: &str| {
+            (name == "AWS_ENDPOINT_URL_SFN").then(|| "http://127.0.0.1:7000".to_string())
+        };
+        let e = Endpoint::resolve(&Service::lookup("states"), "us-east-1", None, &env).unwrap();
+        assert_eq!(e.base(), "http://127.0.0.1:7000");
+        assert_eq!(e.url("/a/b"), "http://127.0.0.1:7000/a/b");
     }
 }

@@ -6,35 +6,42 @@
 //! with SigV4 using credentials from the standard AWS chain ([`Credentials`],
 //! [`Signer`]), sends it over a pooled client with a timeout ([`Client`]) and
 //! hands back an [`InboundResponse`]. Nothing here is specific to Kinesis: a
-//! service is a signing name plus an endpoint.
+//! [`Service`] is an endpoint prefix, a signing name and a wire protocol, and a
+//! [`Call`] names an operation by action or by path.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), gateway_integration::Error> {
-//! use gateway_integration::{Client, ClientOptions, Credentials, Endpoint, OutboundRequest, Signer};
+//! use gateway_integration::{Call, Client, ClientOptions, Credentials, Endpoint, Operation, OutboundRequest, Service, Signer};
 //! use std::time::Duration;
 //!
-//! let endpoint = Endpoint::resolve("kinesis", "us-east-1", None, &|name| std::env::var(name).ok())?;
-//! let signer = Signer::new(endpoint.signing_name(), endpoint.region(), Credentials::default_chain("us-east-1").await);
+//! let service = Service::lookup("kinesis");
+//! let endpoint = Endpoint::resolve(&service, "us-east-1", None, &|name| std::env::var(name).ok())?;
+//! let signer = Signer::new(&service, "us-east-1", Credentials::default_chain("us-east-1").await);
+//! let call = Call { service, endpoint, operation: Operation::Action("ListStreams".into()) };
 //! let client = Client::new(&ClientOptions::default())?;
-//! let mut request = OutboundRequest::new(http::Method::POST, endpoint.action_url("ListStreams"));
-//! request.headers.push(("Content-Type".into(), "application/x-amz-json-1.1".into()));
+//! let mut request = OutboundRequest::new(http::Method::POST, String::new());
 //! request.body = "{}".into();
+//! call.finish(&mut request, &[], &[])?; // URL, X-Amz-Target, Content-Type as the service needs
 //! signer.sign(&mut request).await?;
 //! let response = client.send(request, Duration::from_secs(29)).await?;
 //! println!("{}", response.status);
 //! # Ok(()) }
 //! ```
 
+mod call;
 mod client;
 mod credentials;
 mod endpoint;
 mod error;
 mod request;
+mod service;
 mod signer;
 
+pub use call::{Call, Operation, PathTemplate};
 pub use client::{Client, ClientOptions, InboundResponse};
 pub use credentials::Credentials;
 pub use endpoint::Endpoint;
 pub use error::Error;
 pub use request::{OutboundRequest, encode_query_component};
+pub use service::{Protocol, Service};
 pub use signer::Signer;

@@ -2,11 +2,14 @@
 
 use std::time::SystemTime;
 
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::http_request::{
+    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
+    UriPathNormalizationMode, sign,
+};
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 
-use crate::{Credentials, Error, OutboundRequest};
+use crate::{Credentials, Error, OutboundRequest, Service};
 
 /// Signs requests for one service in one region.
 #[derive(Debug, Clone)]
@@ -14,14 +17,23 @@ pub struct Signer {
     service: String,
     region: String,
     credentials: Credentials,
+    settings: SigningSettings,
 }
 
 impl Signer {
-    pub fn new(service: &str, region: &str, credentials: Credentials) -> Self {
+    pub fn new(service: &Service, region: &str, credentials: Credentials) -> Self {
+        let mut settings = SigningSettings::default();
+        if service.s3_signing {
+            // S3 signs the path exactly as sent and wants the body hash as a header.
+            settings.percent_encoding_mode = PercentEncodingMode::Single;
+            settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+            settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        }
         Self {
-            service: service.to_string(),
+            service: service.signing_name.clone(),
             region: region.to_string(),
             credentials,
+            settings,
         }
     }
 
@@ -49,9 +61,9 @@ impl Signer {
         time: SystemTime,
     ) -> Result<(), Error> {
         let identity = Identity::from(credentials);
-        // The defaults add no `x-amz-content-sha256` header: the body hash is
-        // computed and signed, not sent, so a tampered body fails verification.
-        let settings = SigningSettings::default();
+        // Except for S3, no `x-amz-content-sha256` header is sent: the body hash
+        // is computed and signed, so a tampered body fails verification.
+        let settings = self.settings.clone();
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(&self.region)
@@ -111,7 +123,11 @@ mod tests {
 
     #[test]
     fn signs_host_with_port_query_content_type_and_body() {
-        let signer = Signer::new("kinesis", "us-east-1", Credentials::fixed("a", "b", None));
+        let signer = Signer::new(
+            &Service::lookup("kinesis"),
+            "us-east-1",
+            Credentials::fixed("a", "b", None),
+        );
         let mut r = request();
         signer
             .sign_with(&mut r, creds(None), SystemTime::UNIX_EPOCH + TIME)
@@ -138,7 +154,11 @@ mod tests {
 
     #[test]
     fn session_token_is_sent() {
-        let signer = Signer::new("kinesis", "us-east-1", Credentials::fixed("a", "b", None));
+        let signer = Signer::new(
+            &Service::lookup("kinesis"),
+            "us-east-1",
+            Credentials::fixed("a", "b", None),
+        );
         let mut r = request();
         signer
             .sign_with(&mut r, creds(Some("tok")), SystemTime::UNIX_EPOCH + TIME)

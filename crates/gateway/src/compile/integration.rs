@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use gateway_integration::{Endpoint, Signer};
+use gateway_integration::{Call, Endpoint, Operation, PathTemplate, Service, Signer};
 
 use crate::api::Integration;
 use crate::config::IntegrationConfig;
@@ -60,29 +60,37 @@ pub(super) fn compile(
             format!("`{service}` is not an AWS service name"),
         );
     }
-    let action = substitute_stage_variables(&raw.action, variables)
-        .map_err(|e| problems.push(&key("action"), e))
-        .ok()
-        .unwrap_or_default();
-    if action.is_empty() || !action.chars().all(|c| c.is_ascii_alphanumeric()) {
-        problems.push(
-            &key("action"),
-            format!("`{}` is not an action name", raw.action),
-        );
-    }
-
+    let operation = operation(raw, &at, variables, problems);
     let mut request_parameters = Vec::new();
     for (target, source) in &raw.request_parameters {
         let mut path = key("request_parameters");
         path.push(target);
-        match (params::parse_target(target, Side::IntegrationRequest), params::parse_source(source, Side::IntegrationRequest)) {
-            (Ok(Target::Path(_)), _) => problems.push_key(
-                &path,
-                format!("`{target}`: path parameters apply to path-style integrations, and this integration calls an action"),
-            ),
+        match (
+            params::parse_target(target, Side::IntegrationRequest),
+            params::parse_source(source, Side::IntegrationRequest),
+        ) {
+            (Ok(Target::Path(name)), _) if !matches!(&operation, Some(Operation::Path(p)) if p.params().any(|n| n == name)) => {
+                problems.push_key(
+                    &path,
+                    format!("`{target}`: the integration `path` has no `{{{name}}}` placeholder"),
+                )
+            }
             (Ok(t), Ok(s)) => request_parameters.push((t, s)),
             (Err(e), _) => problems.push_key(&path, e),
             (_, Err(e)) => problems.push(&path, e),
+        }
+    }
+    if let Some(Operation::Path(template)) = &operation {
+        for name in template.params() {
+            let mapped = request_parameters
+                .iter()
+                .any(|(t, _)| matches!(t, Target::Path(n) if n == name));
+            if !mapped {
+                problems.push(
+                    &key("path"),
+                    format!("`{{{name}}}` has no value: add `integration.request.path.{name}` to `request_parameters`"),
+                );
+            }
         }
     }
 
@@ -96,6 +104,7 @@ pub(super) fn compile(
     let responses =
         responses::integration_responses(&raw.responses, &key("responses"), &name, problems);
 
+    let service = Service::lookup(&service);
     let endpoint = Endpoint::resolve(
         &service,
         &shared.region,
@@ -108,12 +117,12 @@ pub(super) fn compile(
     if problems.list.len() > before {
         return None;
     }
-    let endpoint = endpoint?;
+    let (endpoint, operation) = (endpoint?, operation?);
     let signer = signers
-        .entry(service.clone())
+        .entry(service.name.clone())
         .or_insert_with(|| {
             Signer::new(
-                endpoint.signing_name(),
+                &service,
                 &shared.region,
                 shared.environment.credentials.clone(),
             )
@@ -121,7 +130,11 @@ pub(super) fn compile(
         .clone();
     Some(Integration {
         http_method,
-        url: endpoint.action_url(&action),
+        call: Call {
+            service,
+            endpoint,
+            operation,
+        },
         signer,
         timeout: Duration::from_millis(raw.timeout_ms),
         request_parameters,
@@ -130,4 +143,49 @@ pub(super) fn compile(
         json_guard: raw.json_guard,
         responses,
     })
+}
+
+/// `action` or `path`: exactly one.
+fn operation(
+    raw: &IntegrationConfig,
+    at: &[&str],
+    variables: &BTreeMap<String, String>,
+    problems: &mut Problems<'_>,
+) -> Option<Operation> {
+    let key = |k: &'static str| -> Vec<&str> { at.iter().copied().chain([k]).collect() };
+    match (&raw.action, &raw.path) {
+        (Some(action), None) => {
+            let action = substitute_stage_variables(action, variables)
+                .map_err(|e| problems.push(&key("action"), e))
+                .ok()?;
+            if action.is_empty() || !action.chars().all(|c| c.is_ascii_alphanumeric()) {
+                problems.push(&key("action"), format!("`{action}` is not an action name"));
+                return None;
+            }
+            Some(Operation::Action(action))
+        }
+        (None, Some(path)) => {
+            let path = substitute_stage_variables(path, variables)
+                .map_err(|e| problems.push(&key("path"), e))
+                .ok()?;
+            PathTemplate::parse(&path)
+                .map(Operation::Path)
+                .map_err(|e| problems.push(&key("path"), e.to_string()))
+                .ok()
+        }
+        (Some(_), Some(_)) => {
+            problems.push(
+                &key("path"),
+                "set either `action` or `path`, not both".into(),
+            );
+            None
+        }
+        (None, None) => {
+            problems.push_key(
+                at,
+                "an aws integration needs an `action` or a `path`".into(),
+            );
+            None
+        }
+    }
 }

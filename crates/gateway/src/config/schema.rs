@@ -183,12 +183,18 @@ pub struct IntegrationConfig {
     pub kind: IntegrationType,
     /// The AWS service's endpoint prefix and signing name, e.g. `kinesis`.
     pub service: String,
-    /// The service action, sent as `?Action=<action>`.
-    pub action: String,
+    /// The service action: `?Action=<action>`, plus what the service's
+    /// protocol needs. Exactly one of `action` and `path`.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// The path of a REST-style call, e.g. `{bucket}/{key}`; each `{name}` is
+    /// filled from `integration.request.path.<name>`.
+    #[serde(default)]
+    pub path: Option<String>,
     /// The HTTP method of the call to the service. Default `POST`.
     #[serde(default = "default_http_method")]
     pub http_method: String,
-    /// `integration.request.{header,querystring}.<name>` → a mapping expression.
+    /// `integration.request.{header,querystring,path}.<name>` → a mapping expression.
     #[serde(default)]
     pub request_parameters: BTreeMap<String, String>,
     /// Media type → mapping template. The request's `Content-Type` media type
