@@ -143,7 +143,7 @@ impl Templates {
     pub fn select(&self, accept: Option<&str>) -> Option<(&str, &Template)> {
         let first = accept
             .and_then(|a| a.split(',').next())
-            .map(|m| media_type(m));
+            .map(media_type);
         first
             .as_deref()
             .and_then(|m| self.by_media_type.iter().find(|(t, _)| t == m))

@@ -271,7 +271,7 @@ impl Source {
                     .headers
                     .get_all(name.as_str())
                     .iter()
-                    .last()
+                    .next_back()
                     .map(header_text)
             }
             Source::ResponseMultiValueHeader(name) => {
