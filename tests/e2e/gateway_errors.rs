@@ -179,3 +179,26 @@ fn futures_stream(
 ) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> {
     tokio_stream::iter(chunks.into_iter().map(Ok))
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn long_url_is_414_and_large_headers_are_431() {
+    let gateway = Gateway::start(GatewayOptions {
+        config: &root_config(),
+        env: fixed_credentials(&closed_port()),
+    });
+    let http = client();
+
+    let long = format!("/streams/{}", "a".repeat(11 * 1024));
+    let response = http.get(gateway.url(&long)).send().await.unwrap();
+    assert_eq!(response.status(), 414);
+    message(response).await;
+
+    let response = http
+        .get(gateway.url("/streams"))
+        .header("X-Big", "b".repeat(11 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 431);
+    message(response).await;
+}

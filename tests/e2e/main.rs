@@ -5,5 +5,6 @@
 mod config_errors;
 mod gateway_errors;
 mod kinesis_tutorial;
+mod pipeline;
 mod render;
 mod support;

@@ -141,9 +141,7 @@ impl Templates {
     /// the first media type of `Accept`, else `application/json`, else the
     /// first template. Returns the media type with it.
     pub fn select(&self, accept: Option<&str>) -> Option<(&str, &Template)> {
-        let first = accept
-            .and_then(|a| a.split(',').next())
-            .map(media_type);
+        let first = accept.and_then(|a| a.split(',').next()).map(media_type);
         first
             .as_deref()
             .and_then(|m| self.by_media_type.iter().find(|(t, _)| t == m))

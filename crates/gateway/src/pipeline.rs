@@ -489,3 +489,212 @@ pub fn error_response(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use gateway_integration::Credentials;
+
+    use super::*;
+    use crate::compile::{Environment, compile};
+    use crate::config::Loaded;
+
+    /// Three resources per passthrough behavior: `/<behavior>/templated` with an
+    /// `application/json` template, `/<behavior>/bare` with none.
+    fn api() -> Api {
+        let mut yaml = String::from(
+            "aws:\n  region: us-east-1\n  endpoint_url: http://127.0.0.1:9\nresources:\n",
+        );
+        for behavior in ["when_no_match", "when_no_templates", "never"] {
+            for (name, templates) in [
+                (
+                    "templated",
+                    "\n        request_templates:\n          application/json: '{\"t\": 1}'",
+                ),
+                ("bare", ""),
+            ] {
+                yaml.push_str(&format!(
+                    "  /{behavior}/{name}:\n    POST:\n      integration:\n        type: aws\n        service: kinesis\n        action: PutRecord\n        passthrough_behavior: {behavior}{templates}\n"
+                ));
+            }
+        }
+        api_from(&yaml)
+    }
+
+    fn api_from(yaml: &str) -> Api {
+        let loaded = Loaded::from_str(Path::new("test.yaml"), yaml).unwrap();
+        let environment = Environment {
+            env: |_| None,
+            credentials: Credentials::fixed("a", "b", None),
+        };
+        compile(&loaded, &environment).unwrap()
+    }
+
+    /// The body sent for a POST with `content_type`, or the gateway response type.
+    fn send(api: &Api, path: &str, content_type: Option<&str>) -> Result<String, &'static str> {
+        let mut headers = Vec::new();
+        if let Some(ct) = content_type {
+            headers.push(("content-type".to_string(), ct.to_string()));
+        }
+        let request = MethodRequest {
+            method: "POST".into(),
+            path: path.into(),
+            headers,
+            body: Bytes::from_static(b"raw body"),
+            ..MethodRequest::default()
+        };
+        let mut exchange = Exchange::new(api, request, "id".into());
+        route(api, &mut exchange).unwrap();
+        integration_request(api, &exchange)
+            .map(|r| String::from_utf8(r.body.to_vec()).unwrap())
+            .map_err(|e| e.kind.name())
+    }
+
+    const TRANSFORMED: Result<&str, &str> = Ok(r#"{"t": 1}"#);
+    const PASSED: Result<&str, &str> = Ok("raw body");
+    const REFUSED: Result<&str, &str> = Err("UNSUPPORTED_MEDIA_TYPE");
+
+    /// API Gateway's table, row by row.
+    #[test]
+    fn passthrough_table() {
+        let api = api();
+        let check = |path: &str, ct: Option<&str>, expected: Result<&str, &str>| {
+            assert_eq!(
+                send(&api, path, ct).as_deref().map_err(|e| *e),
+                expected,
+                "{path} {ct:?}"
+            );
+        };
+        // A template matches the media type (a missing Content-Type is application/json).
+        for behavior in ["when_no_match", "when_no_templates", "never"] {
+            check(
+                &format!("/{behavior}/templated"),
+                Some("application/json; charset=utf-8"),
+                TRANSFORMED,
+            );
+            check(&format!("/{behavior}/templated"), None, TRANSFORMED);
+        }
+        // Templates exist, none matches.
+        check("/when_no_match/templated", Some("text/plain"), PASSED);
+        check("/when_no_templates/templated", Some("text/plain"), REFUSED);
+        check("/never/templated", Some("text/plain"), REFUSED);
+        // No templates at all.
+        check("/when_no_match/bare", Some("text/plain"), PASSED);
+        check("/when_no_templates/bare", Some("text/plain"), PASSED);
+        check("/never/bare", Some("text/plain"), REFUSED);
+    }
+
+    #[test]
+    fn json_guard_auto_on_and_off() {
+        let method = |path: &str, service: &str, guard: &str, content_type: &str| {
+            format!(
+                "  {path}:\n    POST:\n      integration:\n        type: aws\n        service: {service}\n        action: Go\n        json_guard: {guard}\n        request_parameters:\n          integration.request.header.Content-Type: \"'{content_type}'\"\n        request_templates:\n          application/json: '{{\"a\": 1, \"a\": 2}}'\n"
+            )
+        };
+        let yaml = format!(
+            "aws:\n  region: us-east-1\nresources:\n{}{}{}{}",
+            method("/auto-amz", "kinesis", "auto", "application/x-amz-json-1.1"),
+            method("/auto-plain", "ssm", "auto", "application/json"),
+            method("/on", "ssm", "on", "application/json"),
+            method("/off", "kinesis", "off", "application/x-amz-json-1.1"),
+        );
+        let api = api_from(&yaml);
+        assert_eq!(send(&api, "/auto-amz", None), Err("BAD_REQUEST_BODY"));
+        assert_eq!(
+            send(&api, "/auto-plain", None).unwrap(),
+            r#"{"a": 1, "a": 2}"#
+        );
+        assert_eq!(send(&api, "/on", None), Err("BAD_REQUEST_BODY"));
+        assert_eq!(send(&api, "/off", None).unwrap(), r#"{"a": 1, "a": 2}"#);
+    }
+
+    #[test]
+    fn request_overrides_replace_mappings() {
+        let api = api_from(concat!(
+            "aws:\n  region: us-east-1\n  endpoint_url: http://127.0.0.1:9\nresources:\n  /o:\n    POST:\n      integration:\n",
+            "        type: aws\n        service: kinesis\n        action: PutRecord\n",
+            "        request_parameters:\n          integration.request.header.X-Team: \"'mapped'\"\n",
+            "          integration.request.querystring.mode: \"'mapped'\"\n",
+            "        request_templates:\n          application/json: |\n",
+            "            #set($context.requestOverride.header.X-Team = 'overridden')\n",
+            "            #set($context.requestOverride.querystring.mode = 'fast')\n",
+            "            {}\n",
+        ));
+        let request = MethodRequest {
+            method: "POST".into(),
+            path: "/o".into(),
+            ..MethodRequest::default()
+        };
+        let mut exchange = Exchange::new(&api, request, "id".into());
+        route(&api, &mut exchange).unwrap();
+        let outbound = integration_request(&api, &exchange).unwrap();
+        assert_eq!(outbound.header("x-team"), Some("overridden"));
+        assert_eq!(
+            outbound.url,
+            "http://127.0.0.1:9/?Action=PutRecord&mode=fast"
+        );
+    }
+
+    #[test]
+    fn response_selection_templates_and_overrides() {
+        let api = api_from(concat!(
+            "aws:\n  region: us-east-1\nresources:\n  /r:\n    GET:\n      integration:\n",
+            "        type: aws\n        service: kinesis\n        action: DescribeStream\n        responses:\n",
+            "          - selection_pattern: '5\\d{2}'\n            status: 503\n",
+            "          - selection_pattern: '40[04]'\n            status: 404\n            response_templates:\n",
+            "              application/json: |\n                #set($context.responseOverride.status = 410)\n",
+            "                #set($context.responseOverride.header.X-Gone = 'yes')\n                {\"gone\": \"$input.path('$.__type')\"}\n",
+            "              text/plain: 'gone'\n",
+        ));
+        let request = MethodRequest {
+            method: "GET".into(),
+            path: "/r".into(),
+            ..MethodRequest::default()
+        };
+        let mut exchange = Exchange::new(&api, request, "id".into());
+        route(&api, &mut exchange).unwrap();
+        let backend = |status: u16| InboundResponse {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: http::HeaderMap::new(),
+            body: Bytes::from_static(br#"{"__type": "ResourceNotFoundException"}"#),
+        };
+        let response = integration_response(&api, &exchange, backend(400)).unwrap();
+        assert_eq!(response.status(), 410);
+        assert_eq!(response.headers()["x-gone"], "yes");
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert_eq!(
+            integration_response(&api, &exchange, backend(503))
+                .unwrap()
+                .status(),
+            503
+        );
+        // `40[04]` must match the whole code: 4004 does not exist, 401 does not match,
+        // and there is no default response.
+        let error = integration_response(&api, &exchange, backend(401)).unwrap_err();
+        assert_eq!(error.kind, ResponseType::ApiConfigurationError);
+        // The first Accept type picks the template.
+        exchange
+            .request
+            .headers
+            .push(("accept".into(), "text/plain".into()));
+        let response = integration_response(&api, &exchange, backend(404)).unwrap();
+        assert_eq!(response.status(), 404);
+        assert_eq!(response.headers()["content-type"], "text/plain");
+    }
+
+    #[test]
+    fn guard_refuses_only_rendered_bodies_for_aws_json() {
+        let api = api();
+        // A passed-through body is the client's own; the guard is for templates.
+        assert_eq!(
+            send(
+                &api,
+                "/when_no_match/bare",
+                Some("application/x-amz-json-1.1")
+            )
+            .unwrap(),
+            "raw body"
+        );
+    }
+}
