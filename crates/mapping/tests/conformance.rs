@@ -2,6 +2,11 @@
 //! rendered and compared byte for byte. All cases run; every failure is
 //! reported with a line diff, then the test fails.
 //!
+//! Cases named `doc_*` reproduce the examples of the AWS developer guide
+//! (`awsdocs/amazon-api-gateway-developer-guide`), each naming its document;
+//! where the guide's output is only illustrative, the case says so and pins
+//! the exact output.
+//!
 //! A case file is a header of `#` comments (where the expectation comes
 //! from), then sections introduced by `--- <name>` lines:
 //! - `request` (optional): JSON with `body` (raw text) or `json` (any JSON,

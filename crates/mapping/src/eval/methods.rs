@@ -336,7 +336,10 @@ impl<'a> Eval<'a> {
         let len = Self::list_len(recv);
         self.tick(1)?;
         match (name, args.len()) {
-            ("size", 0) => return Ok(Value::Int(len as i64)),
+            // `count()` is not a `java.util.List` method, but the AWS mapping
+            // template reference documents `$input.path('$.pets').count()`
+            // as the number of elements, so templates written from it work.
+            ("size" | "count", 0) => return Ok(Value::Int(len as i64)),
             ("isEmpty", 0) => return Ok(Value::Bool(len == 0)),
             ("toString", 0) => return Ok(Value::string(self.text_of(recv)?)),
             ("get", 1) => {
