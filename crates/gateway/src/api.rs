@@ -94,11 +94,9 @@ pub enum ParameterLocation {
 /// A compiled integration request and its responses.
 #[derive(Debug)]
 pub struct Integration {
-    /// The verb of the call to the service.
-    pub http_method: http::Method,
-    /// The service, endpoint and operation; completes the URL per request.
-    pub call: Call,
-    pub signer: Signer,
+    /// The verb of the call; `None` for the method request's own.
+    pub http_method: Option<http::Method>,
+    pub backend: Backend,
     pub timeout: Duration,
     pub request_parameters: Vec<(Target, Source)>,
     pub templates: Templates,
@@ -106,6 +104,27 @@ pub struct Integration {
     pub json_guard: JsonGuard,
     /// Tried in order; empty means the backend's answer passes through.
     pub responses: Vec<IntegrationResponse>,
+}
+
+/// Where an integration sends its request.
+#[derive(Debug)]
+pub enum Backend {
+    /// An AWS service: the call is signed.
+    Aws { call: Call, signer: Signer },
+    /// Any HTTP backend, unsigned.
+    Http { call: Call },
+    /// No backend.
+    Mock,
+}
+
+impl Backend {
+    /// The call, for the types that make one.
+    pub fn call(&self) -> Option<&Call> {
+        match self {
+            Backend::Aws { call, .. } | Backend::Http { call } => Some(call),
+            Backend::Mock => None,
+        }
+    }
 }
 
 /// One integration response.

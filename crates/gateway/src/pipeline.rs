@@ -26,7 +26,7 @@ use gateway_router::RouteError;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
-use crate::api::{Api, Integration, Method, ParameterLocation, media_type};
+use crate::api::{Api, Backend, Integration, Method, ParameterLocation, media_type};
 use crate::config::{JsonGuard, PassthroughBehavior};
 use crate::gateway_response::{ErrorScope, GatewayError, ResponseType};
 use crate::json_guard;
@@ -237,7 +237,13 @@ pub fn integration_request(
         stage_variables: &api.stage.variables,
     };
 
-    let mut outbound = OutboundRequest::new(integration.http_method.clone(), String::new());
+    // Without a configured verb, the method request's own is used.
+    let verb = integration
+        .http_method
+        .clone()
+        .or_else(|| http::Method::from_bytes(request.method.as_bytes()).ok())
+        .unwrap_or(http::Method::POST);
+    let mut outbound = OutboundRequest::new(verb, String::new());
     let mut overrides = Overrides::default();
     let mut rendered_by = None;
     match integration.templates.get(&request.media_type()) {
@@ -286,15 +292,14 @@ pub fn integration_request(
     for (name, value) in overrides.request_path {
         set_pair(&mut path, &name, value);
     }
-    integration
-        .call
-        .finish(&mut outbound, &path, &query)
-        .map_err(|e| {
+    if let Some(call) = integration.backend.call() {
+        call.finish(&mut outbound, &path, &query).map_err(|e| {
             GatewayError::new(
                 ResponseType::ApiConfigurationError,
                 format!("Execution failed due to configuration error: {e}"),
             )
         })?;
+    }
     if outbound.header("content-type").is_none() {
         // Without a mapping, the method request's type is sent on, as API
         // Gateway does; with neither, JSON.
@@ -351,10 +356,32 @@ pub async fn execute(
     validate(exchange)?;
     let integration = &exchange.method().integration;
     let mut outbound = integration_request(api, exchange)?;
-    // Signing is the last change to the request: the signature covers it all.
-    integration.signer.sign(&mut outbound).await?;
-    let inbound = api.client.send(outbound, integration.timeout).await?;
+    let inbound = match &integration.backend {
+        Backend::Aws { signer, .. } => {
+            // Signing is the last change to the request: the signature covers it all.
+            signer.sign(&mut outbound).await?;
+            api.client.send(outbound, integration.timeout).await?
+        }
+        Backend::Http { .. } => api.client.send(outbound, integration.timeout).await?,
+        Backend::Mock => mock_response(&outbound),
+    };
     integration_response(api, exchange, inbound)
+}
+
+/// A mock integration's answer: the status is the `statusCode` the request
+/// template rendered, 200 without one, as in API Gateway; the body is empty.
+fn mock_response(outbound: &OutboundRequest) -> InboundResponse {
+    let status = serde_json::from_slice::<serde_json::Value>(&outbound.body)
+        .ok()
+        .and_then(|body| body.get("statusCode").and_then(serde_json::Value::as_u64))
+        .and_then(|code| u16::try_from(code).ok())
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .unwrap_or(StatusCode::OK);
+    InboundResponse {
+        status,
+        headers: http::HeaderMap::new(),
+        body: Bytes::new(),
+    }
 }
 
 /// Stage 5: the integration response.

@@ -1,48 +1,85 @@
-//! A configured call to a service: which service, where, and how the operation
-//! is named (an action or a path). [`Call::finish`] turns a mapped request into
-//! what goes on the wire, adding what the service's protocol needs.
+//! A configured call: where it goes and how the operation is named (an AWS
+//! action, or a path and query). [`Call::finish`] turns a mapped request into
+//! what goes on the wire, adding what an AWS service's protocol needs.
 
 use crate::request::encode_query_component;
 use crate::service::Protocol;
-use crate::{Endpoint, Error, OutboundRequest, Service};
+use crate::{Error, OutboundRequest, Service};
 
 /// How a call names its operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operation {
-    /// `action/<Action>`: `?Action=<Action>` (plus what the protocol adds).
-    Action(String),
-    /// `path/<path>`: the path, with `{name}` placeholders filled from
+    /// API Gateway's `action/<Action>[&Name=value...]`: `?Action=<Action>` and
+    /// the extra parameters, plus what the protocol adds.
+    Action {
+        name: String,
+        params: Vec<(String, UriTemplate)>,
+    },
+    /// API Gateway's `path/<path>`, or an HTTP URL's path: the path and its
+    /// fixed query parameters, with `{name}` placeholders filled from
     /// `integration.request.path.<name>`.
-    Path(PathTemplate),
+    Path {
+        path: UriTemplate,
+        query: Vec<(String, UriTemplate)>,
+    },
 }
 
-/// A path with `{name}` placeholders, e.g. `{bucket}/{key}`.
+impl Operation {
+    /// A plain action, without extra parameters.
+    pub fn action(name: impl Into<String>) -> Self {
+        Operation::Action {
+            name: name.into(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Every placeholder name, in order.
+    pub fn placeholders(&self) -> Vec<&str> {
+        let templates: Vec<&UriTemplate> = match self {
+            Operation::Action { params, .. } => params.iter().map(|(_, t)| t).collect(),
+            Operation::Path { path, query } => std::iter::once(path)
+                .chain(query.iter().map(|(_, t)| t))
+                .collect(),
+        };
+        templates
+            .into_iter()
+            .flat_map(UriTemplate::params)
+            .collect()
+    }
+}
+
+/// Text with `{name}` placeholders, and `{name+}` for a greedy path value whose
+/// `/` are kept. Literal text is taken as already encoded; placeholder values
+/// are percent-encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathTemplate {
+pub struct UriTemplate {
     parts: Vec<Part>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Literal(String),
-    Param(String),
+    Param { name: String, greedy: bool },
 }
 
-impl PathTemplate {
-    /// Parses a path; a leading `/` is optional.
-    pub fn parse(path: &str) -> Result<Self, Error> {
+impl UriTemplate {
+    pub fn parse(text: &str) -> Result<Self, Error> {
         let invalid = |reason: &str| {
-            Error::InvalidRequest(format!("invalid integration path `{path}`: {reason}"))
+            Error::InvalidRequest(format!("invalid integration URI part `{text}`: {reason}"))
         };
         let mut parts = Vec::new();
-        let mut rest = path.strip_prefix('/').unwrap_or(path);
+        let mut rest = text;
         while !rest.is_empty() {
             match rest.find('{') {
                 Some(0) => {
                     let end = rest
                         .find('}')
                         .ok_or_else(|| invalid("a `{` is not closed"))?;
-                    let name = &rest[1..end];
+                    let inner = &rest[1..end];
+                    let (name, greedy) = match inner.strip_suffix('+') {
+                        Some(name) => (name, true),
+                        None => (inner, false),
+                    };
                     if name.is_empty()
                         || !name
                             .chars()
@@ -52,7 +89,10 @@ impl PathTemplate {
                             "a placeholder is `{name}`, with letters, digits, `-`, `_` or `.`",
                         ));
                     }
-                    parts.push(Part::Param(name.to_string()));
+                    parts.push(Part::Param {
+                        name: name.to_string(),
+                        greedy,
+                    });
                     rest = &rest[end + 1..];
                 }
                 Some(start) => {
@@ -67,10 +107,10 @@ impl PathTemplate {
         }
         if parts
             .iter()
-            .any(|p| matches!(p, Part::Literal(l) if l.contains(['}', '?', '#'])))
+            .any(|p| matches!(p, Part::Literal(l) if l.contains(['}', '#', ' '])))
         {
             return Err(invalid(
-                "`}`, `?` and `#` are not allowed outside placeholders",
+                "`}`, `#` and spaces are not allowed outside placeholders",
             ));
         }
         Ok(Self { parts })
@@ -79,25 +119,30 @@ impl PathTemplate {
     /// The placeholder names, in order.
     pub fn params(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Param(name) => Some(name.as_str()),
+            Part::Param { name, .. } => Some(name.as_str()),
             Part::Literal(_) => None,
         })
     }
 
-    /// The encoded path, starting with `/`. Each value is percent-encoded as
-    /// one segment, so a `/` in a value stays inside it (`%2F`).
+    /// The text with each placeholder replaced by its encoded value.
     pub fn render<'a>(&self, value: impl Fn(&str) -> Option<&'a str>) -> Result<String, Error> {
-        let mut out = String::from("/");
+        let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Literal(text) => out.push_str(text),
-                Part::Param(name) => {
+                Part::Param { name, greedy } => {
                     let v = value(name).ok_or_else(|| {
                         Error::InvalidRequest(format!(
-                            "no value for `{{{name}}}` in the integration path"
+                            "no value for `{{{name}}}`: map `integration.request.path.{name}`"
                         ))
                     })?;
-                    out.push_str(&encode_query_component(v));
+                    if *greedy {
+                        let segments: Vec<String> =
+                            v.split('/').map(encode_query_component).collect();
+                        out.push_str(&segments.join("/"));
+                    } else {
+                        out.push_str(&encode_query_component(v));
+                    }
                 }
             }
         }
@@ -108,49 +153,68 @@ impl PathTemplate {
 /// A configured call: built once at load.
 #[derive(Debug, Clone)]
 pub struct Call {
-    pub service: Service,
-    pub endpoint: Endpoint,
+    /// The AWS service, whose protocol the call follows; `None` for plain HTTP.
+    pub service: Option<Service>,
+    /// `scheme://authority[/prefix]`, without a trailing slash.
+    pub base: String,
     pub operation: Operation,
 }
 
 impl Call {
-    /// Completes a mapped request: the URL (endpoint, path, `Action`, then the
-    /// mapped query parameters) and what the service's protocol needs
-    /// (`X-Amz-Target`, a form `Action` and `Version`, a default Content-Type).
-    /// Headers already set by mappings or overrides are kept.
+    /// Completes a mapped request: the URL (base, path, `Action` and fixed
+    /// parameters, then the mapped query parameters) and what the AWS service's
+    /// protocol needs (`X-Amz-Target`, a form `Action` and `Version`, a default
+    /// Content-Type). Headers already set by mappings or overrides are kept.
     pub fn finish(
         &self,
         request: &mut OutboundRequest,
         path_values: &[(String, String)],
         query: &[(String, String)],
     ) -> Result<(), Error> {
-        let protocol = self.service.protocol_for(request.header("content-type"));
-        let mut url = match &self.operation {
-            Operation::Path(template) => {
-                let path = template.render(|name| {
-                    path_values
-                        .iter()
-                        .rev()
-                        .find(|(n, _)| n == name)
-                        .map(|(_, v)| v.as_str())
-                })?;
-                self.endpoint.url(&path)
-            }
-            // Query-protocol services take the action in the form body.
-            Operation::Action(_) if matches!(protocol, Protocol::Query { .. }) => {
-                self.endpoint.url("/")
-            }
-            Operation::Action(action) => self.endpoint.action_url(action),
+        let value = |name: &str| {
+            path_values
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
         };
+        let protocol = match &self.service {
+            Some(service) => service.protocol_for(request.header("content-type")),
+            None => Protocol::Rest,
+        };
+        let mut url = self.base.clone();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        match &self.operation {
+            Operation::Path { path, query } => {
+                url.push('/');
+                url.push_str(path.render(value)?.trim_start_matches('/'));
+                for (name, template) in query {
+                    pairs.push((name.clone(), template.render(value)?));
+                }
+            }
+            Operation::Action { name, params } => {
+                url.push('/');
+                // Query-protocol services take the action in the form body.
+                if !matches!(protocol, Protocol::Query { .. }) {
+                    pairs.push(("Action".to_string(), encode_query_component(name)));
+                }
+                for (param, template) in params {
+                    pairs.push((param.clone(), template.render(value)?));
+                }
+            }
+        }
         for (name, value) in query {
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&encode_query_component(name));
+            pairs.push((encode_query_component(name), encode_query_component(value)));
+        }
+        for (i, (name, value)) in pairs.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(name);
             url.push('=');
-            url.push_str(&encode_query_component(value));
+            url.push_str(value);
         }
         request.url = url;
 
-        let Operation::Action(action) = &self.operation else {
+        let Operation::Action { name: action, .. } = &self.operation else {
             return Ok(());
         };
         match protocol {
@@ -196,17 +260,9 @@ mod tests {
     use super::*;
 
     fn call(service: &str, operation: Operation) -> Call {
-        let service = Service::lookup(service);
-        let endpoint = Endpoint::resolve(
-            &service,
-            "us-east-1",
-            Some("http://127.0.0.1:5000"),
-            &|_| None,
-        )
-        .unwrap();
         Call {
-            service,
-            endpoint,
+            service: Some(Service::lookup(service)),
+            base: "http://127.0.0.1:5000".into(),
             operation,
         }
     }
@@ -218,11 +274,18 @@ mod tests {
             .collect()
     }
 
+    fn path(text: &str) -> Operation {
+        Operation::Path {
+            path: UriTemplate::parse(text).unwrap(),
+            query: Vec::new(),
+        }
+    }
+
     #[test]
     fn kinesis_action_call_is_the_tutorials() {
         let mut r = OutboundRequest::new(http::Method::POST, String::new());
         r.set_header("Content-Type", "application/x-amz-json-1.1");
-        call("kinesis", Operation::Action("PutRecord".into()))
+        call("kinesis", Operation::action("PutRecord"))
             .finish(&mut r, &[], &[])
             .unwrap();
         assert_eq!(r.url, "http://127.0.0.1:5000/?Action=PutRecord");
@@ -232,7 +295,7 @@ mod tests {
     #[test]
     fn json_services_get_their_target_and_content_type() {
         let mut r = OutboundRequest::new(http::Method::POST, String::new());
-        call("dynamodb", Operation::Action("PutItem".into()))
+        call("dynamodb", Operation::action("PutItem"))
             .finish(&mut r, &[], &pairs(&[("a", "b c")]))
             .unwrap();
         assert_eq!(r.url, "http://127.0.0.1:5000/?Action=PutItem&a=b%20c");
@@ -241,10 +304,30 @@ mod tests {
     }
 
     #[test]
+    fn action_parameters_take_placeholders() {
+        let operation = Operation::Action {
+            name: "GetObject".into(),
+            params: vec![
+                ("Bucket".into(), UriTemplate::parse("{bucket}").unwrap()),
+                ("Key".into(), UriTemplate::parse("{key}").unwrap()),
+            ],
+        };
+        assert_eq!(operation.placeholders(), ["bucket", "key"]);
+        let mut r = OutboundRequest::new(http::Method::GET, String::new());
+        call("s3", operation)
+            .finish(&mut r, &pairs(&[("bucket", "b"), ("key", "a b")]), &[])
+            .unwrap();
+        assert_eq!(
+            r.url,
+            "http://127.0.0.1:5000/?Action=GetObject&Bucket=b&Key=a%20b"
+        );
+    }
+
+    #[test]
     fn query_services_get_a_form_body() {
         let mut r = OutboundRequest::new(http::Method::POST, String::new());
         r.body = "TopicArn=arn%3Ax&Message=hi".into();
-        call("sns", Operation::Action("Publish".into()))
+        call("sns", Operation::action("Publish"))
             .finish(&mut r, &[], &[])
             .unwrap();
         assert_eq!(r.url, "http://127.0.0.1:5000/");
@@ -260,7 +343,7 @@ mod tests {
         // SQS with a form body speaks Query.
         let mut r = OutboundRequest::new(http::Method::POST, String::new());
         r.set_header("Content-Type", "application/x-www-form-urlencoded");
-        call("sqs", Operation::Action("SendMessage".into()))
+        call("sqs", Operation::action("SendMessage"))
             .finish(&mut r, &[], &[])
             .unwrap();
         assert_eq!(&r.body[..], b"Action=SendMessage&Version=2012-11-05");
@@ -269,10 +352,8 @@ mod tests {
 
     #[test]
     fn path_calls_fill_placeholders() {
-        let template = PathTemplate::parse("{bucket}/objects/{key}").unwrap();
-        assert_eq!(template.params().collect::<Vec<_>>(), ["bucket", "key"]);
         let mut r = OutboundRequest::new(http::Method::PUT, String::new());
-        call("s3", Operation::Path(template.clone()))
+        call("s3", path("{bucket}/objects/{key}"))
             .finish(
                 &mut r,
                 &pairs(&[("bucket", "b"), ("key", "a/b c.txt")]),
@@ -280,13 +361,41 @@ mod tests {
             )
             .unwrap();
         assert_eq!(r.url, "http://127.0.0.1:5000/b/objects/a%2Fb%20c.txt");
+        // A greedy placeholder keeps its slashes.
+        call("s3", path("/{bucket}/{key+}"))
+            .finish(
+                &mut r,
+                &pairs(&[("bucket", "b"), ("key", "a/b c.txt")]),
+                &[],
+            )
+            .unwrap();
+        assert_eq!(r.url, "http://127.0.0.1:5000/b/a/b%20c.txt");
         assert!(
-            call("s3", Operation::Path(template))
+            call("s3", path("{bucket}"))
                 .finish(&mut r, &[], &[])
                 .is_err()
         );
-        assert!(PathTemplate::parse("{open").is_err());
-        assert!(PathTemplate::parse("a}b").is_err());
-        assert!(PathTemplate::parse("{a b}").is_err());
+        assert!(UriTemplate::parse("{open").is_err());
+        assert!(UriTemplate::parse("a}b").is_err());
+        assert!(UriTemplate::parse("{a b}").is_err());
+    }
+
+    #[test]
+    fn plain_http_calls_keep_fixed_query_and_add_nothing() {
+        let operation = Operation::Path {
+            path: UriTemplate::parse("pets/{id}").unwrap(),
+            query: vec![("format".into(), UriTemplate::parse("json").unwrap())],
+        };
+        let http_call = Call {
+            service: None,
+            base: "https://example.com".into(),
+            operation,
+        };
+        let mut r = OutboundRequest::new(http::Method::GET, String::new());
+        http_call
+            .finish(&mut r, &pairs(&[("id", "7")]), &pairs(&[("q", "x")]))
+            .unwrap();
+        assert_eq!(r.url, "https://example.com/pets/7?format=json&q=x");
+        assert!(r.header("content-type").is_none());
     }
 }

@@ -9,7 +9,8 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 
 use crate::Error;
 
@@ -65,6 +66,26 @@ impl Credentials {
         Self::from_provider(SharedCredentialsProvider::new(creds))
     }
 
+    /// Credentials of `role_arn`, assumed with STS AssumeRole using `base`, as
+    /// API Gateway assumes an integration's execution role. Nothing is called
+    /// until the first request needs them; they are cached and refreshed
+    /// before they expire. `sts_endpoint` overrides STS's endpoint (moto,
+    /// LocalStack).
+    pub fn assume_role(
+        role_arn: &str,
+        region: &str,
+        sts_endpoint: Option<String>,
+        base: Credentials,
+    ) -> Self {
+        Self::from_provider(SharedCredentialsProvider::new(AssumeRole {
+            role_arn: role_arn.to_string(),
+            region: region.to_string(),
+            sts_endpoint,
+            base,
+            provider: tokio::sync::OnceCell::new(),
+        }))
+    }
+
     /// Any credentials provider.
     pub fn from_provider(provider: SharedCredentialsProvider) -> Self {
         Self {
@@ -104,6 +125,78 @@ impl Credentials {
             Some(expiry) if expiry <= SystemTime::now() + REFRESH_BEFORE_EXPIRY => None,
             _ => Some(creds.clone()),
         }
+    }
+}
+
+/// Lets cached [`Credentials`] be the base of another provider.
+impl ProvideCredentials for Credentials {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            self.get()
+                .await
+                .map(|c| (*c).clone())
+                .map_err(CredentialsError::provider_error)
+        })
+    }
+}
+
+/// STS AssumeRole, with the STS client built on first use: building it is
+/// async, and loading the configuration must not need the network.
+struct AssumeRole {
+    role_arn: String,
+    region: String,
+    sts_endpoint: Option<String>,
+    base: Credentials,
+    provider: tokio::sync::OnceCell<aws_config::sts::AssumeRoleProvider>,
+}
+
+impl fmt::Debug for AssumeRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AssumeRole")
+            .field("role_arn", &self.role_arn)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AssumeRole {
+    async fn provider(&self) -> &aws_config::sts::AssumeRoleProvider {
+        self.provider
+            .get_or_init(|| async {
+                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .region(aws_config::Region::new(self.region.clone()))
+                    .credentials_provider(self.base.clone());
+                if let Some(endpoint) = &self.sts_endpoint {
+                    loader = loader.endpoint_url(endpoint);
+                }
+                let config = loader.load().await;
+                aws_config::sts::AssumeRoleProvider::builder(self.role_arn.clone())
+                    .session_name("gateway")
+                    .configure(&config)
+                    .build()
+                    .await
+            })
+            .await
+    }
+}
+
+impl ProvideCredentials for AssumeRole {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            let provider = self.provider().await;
+            provider.provide_credentials().await.map_err(|e| {
+                CredentialsError::provider_error(format!(
+                    "assuming role {}: {}",
+                    self.role_arn,
+                    describe(&e)
+                ))
+            })
+        })
     }
 }
 

@@ -17,7 +17,7 @@
 //! let service = Service::lookup("kinesis");
 //! let endpoint = Endpoint::resolve(&service, "us-east-1", None, &|name| std::env::var(name).ok())?;
 //! let signer = Signer::new(&service, "us-east-1", Credentials::default_chain("us-east-1").await);
-//! let call = Call { service, endpoint, operation: Operation::Action("ListStreams".into()) };
+//! let call = Call { base: endpoint.base().to_string(), service: Some(service), operation: Operation::action("ListStreams") };
 //! let client = Client::new(&ClientOptions::default())?;
 //! let mut request = OutboundRequest::new(http::Method::POST, String::new());
 //! request.body = "{}".into();
@@ -36,12 +36,14 @@ mod error;
 mod request;
 mod service;
 mod signer;
+mod uri;
 
-pub use call::{Call, Operation, PathTemplate};
+pub use call::{Call, Operation, UriTemplate};
 pub use client::{Client, ClientOptions, InboundResponse};
 pub use credentials::Credentials;
-pub use endpoint::Endpoint;
+pub use endpoint::{Endpoint, EndpointSource};
 pub use error::Error;
 pub use request::{OutboundRequest, encode_query_component};
 pub use service::{Protocol, Service};
 pub use signer::Signer;
+pub use uri::{AwsUri, parse_http_uri};

@@ -1,13 +1,17 @@
-//! Integration requests: the endpoint, the signer, parameter mappings,
-//! templates, and the integration responses.
+//! Integration requests: the backend (an AWS call with its signer, an HTTP
+//! call, or a mock), parameter mappings, templates, and the integration
+//! responses.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use gateway_integration::{Call, Endpoint, Operation, PathTemplate, Service, Signer};
+use gateway_integration::{
+    AwsUri, Call, Credentials, Endpoint, EndpointSource, Operation, Service, Signer, UriTemplate,
+    parse_http_uri,
+};
 
-use crate::api::Integration;
-use crate::config::IntegrationConfig;
+use crate::api::{Backend, Integration};
+use crate::config::{IntegrationConfig, IntegrationType};
 use crate::params::{self, Side, Target};
 
 use super::{Problems, Shared, responses, substitute_stage_variables, templates};
@@ -17,50 +21,63 @@ use super::{Problems, Shared, responses, substitute_stage_variables, templates};
 const MAX_TIMEOUT_MS: u64 = 15 * 60 * 1000;
 const MIN_TIMEOUT_MS: u64 = 50;
 
+/// Signers and assumed-role credentials, shared between integrations.
+#[derive(Default)]
+pub(super) struct Signers {
+    /// By (service, region, role).
+    signers: BTreeMap<(String, String, Option<String>), Signer>,
+    /// By role ARN.
+    roles: BTreeMap<String, Credentials>,
+}
+
 pub(super) fn compile(
     raw: &IntegrationConfig,
     method_at: &[&str],
     shared: &Shared<'_>,
-    signers: &mut BTreeMap<String, Signer>,
+    signers: &mut Signers,
     problems: &mut Problems<'_>,
 ) -> Option<Integration> {
     let before = problems.list.len();
     let at: Vec<&str> = method_at.iter().copied().chain(["integration"]).collect();
     let key = |k: &'static str| -> Vec<&str> { at.iter().copied().chain([k]).collect() };
-    let variables = &shared.stage.variables;
 
-    let http_method =
-        match http::Method::from_bytes(raw.http_method.to_ascii_uppercase().as_bytes()) {
-            Ok(m) => m,
+    let http_method = match (&raw.http_method, raw.kind) {
+        (Some(verb), _) => match http::Method::from_bytes(verb.to_ascii_uppercase().as_bytes()) {
+            Ok(m) => Some(m),
             Err(_) => {
                 problems.push(
                     &key("http_method"),
-                    format!("`{}` is not an HTTP method", raw.http_method),
+                    format!("`{verb}` is not an HTTP method"),
                 );
-                http::Method::POST
+                None
             }
-        };
+        },
+        (None, IntegrationType::Aws) => Some(http::Method::POST),
+        (None, _) => None,
+    };
     if !(MIN_TIMEOUT_MS..=MAX_TIMEOUT_MS).contains(&raw.timeout_ms) {
         problems.push(
             &key("timeout_ms"),
             format!("must be between {MIN_TIMEOUT_MS} and {MAX_TIMEOUT_MS} milliseconds"),
         );
     }
-    let service = substitute_stage_variables(&raw.service, variables)
-        .map_err(|e| problems.push(&key("service"), e))
-        .ok()
+    let backend = match raw.kind {
+        IntegrationType::Aws => aws_backend(raw, &at, shared, signers, problems),
+        IntegrationType::Http => http_backend(raw, &at, shared, problems),
+        IntegrationType::Mock => mock_backend(raw, &at, problems),
+    };
+    let placeholders: Vec<String> = backend
+        .as_ref()
+        .and_then(Backend::call)
+        .map(|c| {
+            c.operation
+                .placeholders()
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
-    if !service.is_empty()
-        && !service
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-    {
-        problems.push(
-            &key("service"),
-            format!("`{service}` is not an AWS service name"),
-        );
-    }
-    let operation = operation(raw, &at, variables, problems);
+
     let mut request_parameters = Vec::new();
     for (target, source) in &raw.request_parameters {
         let mut path = key("request_parameters");
@@ -69,28 +86,24 @@ pub(super) fn compile(
             params::parse_target(target, Side::IntegrationRequest),
             params::parse_source(source, Side::IntegrationRequest),
         ) {
-            (Ok(Target::Path(name)), _) if !matches!(&operation, Some(Operation::Path(p)) if p.params().any(|n| n == name)) => {
-                problems.push_key(
-                    &path,
-                    format!("`{target}`: the integration `path` has no `{{{name}}}` placeholder"),
-                )
-            }
+            (Ok(Target::Path(name)), _) if !placeholders.contains(&name) => problems.push_key(
+                &path,
+                format!("`{target}`: the integration URI has no `{{{name}}}` placeholder"),
+            ),
             (Ok(t), Ok(s)) => request_parameters.push((t, s)),
             (Err(e), _) => problems.push_key(&path, e),
             (_, Err(e)) => problems.push(&path, e),
         }
     }
-    if let Some(Operation::Path(template)) = &operation {
-        for name in template.params() {
-            let mapped = request_parameters
-                .iter()
-                .any(|(t, _)| matches!(t, Target::Path(n) if n == name));
-            if !mapped {
-                problems.push(
-                    &key("path"),
-                    format!("`{{{name}}}` has no value: add `integration.request.path.{name}` to `request_parameters`"),
-                );
-            }
+    for name in &placeholders {
+        if !request_parameters
+            .iter()
+            .any(|(t, _)| matches!(t, Target::Path(n) if n == name))
+        {
+            problems.push_key(
+                &at,
+                format!("`{{{name}}}` in the integration URI has no value: add `integration.request.path.{name}` to `request_parameters`"),
+            );
         }
     }
 
@@ -104,38 +117,12 @@ pub(super) fn compile(
     let responses =
         responses::integration_responses(&raw.responses, &key("responses"), &name, problems);
 
-    let service = Service::lookup(&service);
-    let endpoint = Endpoint::resolve(
-        &service,
-        &shared.region,
-        problems.loaded.config.aws.endpoint_url.as_deref(),
-        &|name| (shared.environment.env)(name),
-    )
-    .map_err(|e| problems.push(&["aws", "endpoint_url"], e.to_string()))
-    .ok();
-
     if problems.list.len() > before {
         return None;
     }
-    let (endpoint, operation) = (endpoint?, operation?);
-    let signer = signers
-        .entry(service.name.clone())
-        .or_insert_with(|| {
-            Signer::new(
-                &service,
-                &shared.region,
-                shared.environment.credentials.clone(),
-            )
-        })
-        .clone();
     Some(Integration {
         http_method,
-        call: Call {
-            service,
-            endpoint,
-            operation,
-        },
-        signer,
+        backend: backend?,
         timeout: Duration::from_millis(raw.timeout_ms),
         request_parameters,
         templates: request_templates,
@@ -145,47 +132,272 @@ pub(super) fn compile(
     })
 }
 
-/// `action` or `path`: exactly one.
-fn operation(
+/// Complains about keys that do not belong to the integration's type.
+fn reject(
     raw: &IntegrationConfig,
     at: &[&str],
-    variables: &BTreeMap<String, String>,
+    keys: &[&'static str],
     problems: &mut Problems<'_>,
-) -> Option<Operation> {
+) {
+    let kind = match raw.kind {
+        IntegrationType::Aws => "aws",
+        IntegrationType::Http => "http",
+        IntegrationType::Mock => "mock",
+    };
+    for &name in keys {
+        let set = match name {
+            "service" => raw.service.is_some(),
+            "action" => raw.action.is_some(),
+            "path" => raw.path.is_some(),
+            "uri" => raw.uri.is_some(),
+            "credentials" => raw.credentials.is_some(),
+            "http_method" => raw.http_method.is_some(),
+            _ => false,
+        };
+        if set {
+            let path: Vec<&str> = at.iter().copied().chain([name]).collect();
+            problems.push_key(
+                &path,
+                format!("`{name}` does not apply to a `{kind}` integration"),
+            );
+        }
+    }
+}
+
+fn aws_backend(
+    raw: &IntegrationConfig,
+    at: &[&str],
+    shared: &Shared<'_>,
+    signers: &mut Signers,
+    problems: &mut Problems<'_>,
+) -> Option<Backend> {
     let key = |k: &'static str| -> Vec<&str> { at.iter().copied().chain([k]).collect() };
-    match (&raw.action, &raw.path) {
-        (Some(action), None) => {
-            let action = substitute_stage_variables(action, variables)
-                .map_err(|e| problems.push(&key("action"), e))
+    let variables = &shared.stage.variables;
+    let substitute = |value: &str, name: &'static str, problems: &mut Problems<'_>| {
+        substitute_stage_variables(value, variables)
+            .map_err(|e| problems.push(&key(name), e))
+            .ok()
+    };
+
+    let (region, service, operation) = match (&raw.uri, &raw.service) {
+        (Some(uri), None) => {
+            reject(raw, at, &["action", "path"], problems);
+            let uri = substitute(uri, "uri", problems)?;
+            let parsed = AwsUri::parse(&uri)
+                .map_err(|e| problems.push(&key("uri"), e.to_string()))
                 .ok()?;
-            if action.is_empty() || !action.chars().all(|c| c.is_ascii_alphanumeric()) {
-                problems.push(&key("action"), format!("`{action}` is not an action name"));
+            (parsed.region, parsed.service, parsed.operation)
+        }
+        (None, Some(service)) => {
+            let service = substitute(service, "service", problems)?;
+            if service.is_empty()
+                || !service
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+            {
+                problems.push(
+                    &key("service"),
+                    format!("`{service}` is not an AWS service name"),
+                );
                 return None;
             }
-            Some(Operation::Action(action))
-        }
-        (None, Some(path)) => {
-            let path = substitute_stage_variables(path, variables)
-                .map_err(|e| problems.push(&key("path"), e))
-                .ok()?;
-            PathTemplate::parse(&path)
-                .map(Operation::Path)
-                .map_err(|e| problems.push(&key("path"), e.to_string()))
-                .ok()
+            let operation = match (&raw.action, &raw.path) {
+                (Some(action), None) => {
+                    let action = substitute(action, "action", problems)?;
+                    if action.is_empty() || !action.chars().all(|c| c.is_ascii_alphanumeric()) {
+                        problems.push(&key("action"), format!("`{action}` is not an action name"));
+                        return None;
+                    }
+                    Operation::action(action)
+                }
+                (None, Some(path)) => {
+                    let path = substitute(path, "path", problems)?;
+                    let (path, query) = path.split_once('?').unwrap_or((&path, ""));
+                    let operation = UriTemplate::parse(path).and_then(|path| {
+                        let query = query
+                            .split('&')
+                            .filter(|p| !p.is_empty())
+                            .map(|pair| {
+                                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                                UriTemplate::parse(value).map(|v| (name.to_string(), v))
+                            })
+                            .collect::<Result<_, _>>()?;
+                        Ok(Operation::Path { path, query })
+                    });
+                    operation
+                        .map_err(|e| problems.push(&key("path"), e.to_string()))
+                        .ok()?
+                }
+                (Some(_), Some(_)) => {
+                    problems.push(
+                        &key("path"),
+                        "set either `action` or `path`, not both".into(),
+                    );
+                    return None;
+                }
+                (None, None) => {
+                    problems.push_key(
+                        at,
+                        "an aws integration needs an `action` or a `path` (or a `uri`)".into(),
+                    );
+                    return None;
+                }
+            };
+            (shared.region.clone(), service, operation)
         }
         (Some(_), Some(_)) => {
             problems.push(
-                &key("path"),
-                "set either `action` or `path`, not both".into(),
+                &key("uri"),
+                "set either `uri` or `service`, not both".into(),
             );
-            None
+            return None;
         }
         (None, None) => {
             problems.push_key(
                 at,
-                "an aws integration needs an `action` or a `path`".into(),
+                "an aws integration needs a `service` (with `action` or `path`) or a `uri`".into(),
             );
-            None
+            return None;
         }
+    };
+
+    let service = Service::lookup(&service);
+    let explicit = problems.loaded.config.aws.endpoint_url.clone();
+    let env = |name: &str| (shared.environment.env)(name);
+    let endpoint = Endpoint::resolve(&service, &region, explicit.as_deref(), &env)
+        .map_err(|e| problems.push(&["aws", "endpoint_url"], e.to_string()))
+        .ok()?;
+
+    let role = match &raw.credentials {
+        Some(arn) => {
+            let arn = substitute(arn, "credentials", problems)?;
+            if !is_role_arn(&arn) {
+                problems.push(
+                    &key("credentials"),
+                    format!("`{arn}` is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)"),
+                );
+                return None;
+            }
+            Some(arn)
+        }
+        None => None,
+    };
+    let credentials = match &role {
+        Some(arn) => {
+            let sts =
+                Endpoint::resolve(&Service::lookup("sts"), &region, explicit.as_deref(), &env)
+                    .map_err(|e| problems.push(&["aws", "endpoint_url"], e.to_string()))
+                    .ok()?;
+            let sts_endpoint =
+                (*sts.source() != EndpointSource::Aws).then(|| sts.base().to_string());
+            signers
+                .roles
+                .entry(arn.clone())
+                .or_insert_with(|| {
+                    Credentials::assume_role(
+                        arn,
+                        &region,
+                        sts_endpoint,
+                        shared.environment.credentials.clone(),
+                    )
+                })
+                .clone()
+        }
+        None => shared.environment.credentials.clone(),
+    };
+    let signer = signers
+        .signers
+        .entry((service.name.clone(), region.clone(), role))
+        .or_insert_with(|| Signer::new(&service, &region, credentials))
+        .clone();
+    let call = Call {
+        base: endpoint.base().to_string(),
+        service: Some(service),
+        operation,
+    };
+    Some(Backend::Aws { call, signer })
+}
+
+fn is_role_arn(arn: &str) -> bool {
+    let fields: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(
+        fields[..],
+        ["arn", partition, "iam", "", account, resource]
+            if partition.starts_with("aws")
+                && account.len() == 12
+                && account.chars().all(|c| c.is_ascii_digit())
+                && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty())
+    )
+}
+
+fn http_backend(
+    raw: &IntegrationConfig,
+    at: &[&str],
+    shared: &Shared<'_>,
+    problems: &mut Problems<'_>,
+) -> Option<Backend> {
+    reject(
+        raw,
+        at,
+        &["service", "action", "path", "credentials"],
+        problems,
+    );
+    let key: Vec<&str> = at.iter().copied().chain(["uri"]).collect();
+    let Some(uri) = &raw.uri else {
+        problems.push_key(at, "an http integration needs a `uri`".into());
+        return None;
+    };
+    let uri = substitute_stage_variables(uri, &shared.stage.variables)
+        .map_err(|e| problems.push(&key, e))
+        .ok()?;
+    let (base, operation) = parse_http_uri(&uri)
+        .map_err(|e| problems.push(&key, e.to_string()))
+        .ok()?;
+    Some(Backend::Http {
+        call: Call {
+            service: None,
+            base,
+            operation,
+        },
+    })
+}
+
+fn mock_backend(
+    raw: &IntegrationConfig,
+    at: &[&str],
+    problems: &mut Problems<'_>,
+) -> Option<Backend> {
+    reject(
+        raw,
+        at,
+        &[
+            "service",
+            "action",
+            "path",
+            "uri",
+            "credentials",
+            "http_method",
+        ],
+        problems,
+    );
+    Some(Backend::Mock)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_role_arns() {
+        assert!(is_role_arn(
+            "arn:aws:iam::123456789012:role/apigAwsProxyRole"
+        ));
+        assert!(is_role_arn(
+            "arn:aws-cn:iam::123456789012:role/path/to/role"
+        ));
+        assert!(!is_role_arn("arn:aws:iam::123456789012:user/alice"));
+        assert!(!is_role_arn("arn:aws:iam::1234:role/x"));
+        assert!(!is_role_arn("arn:aws:sts::123456789012:role/x"));
+        assert!(!is_role_arn("role/x"));
     }
 }

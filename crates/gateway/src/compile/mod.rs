@@ -10,7 +10,7 @@ mod responses;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gateway_integration::{Client, ClientOptions, Credentials, Signer};
+use gateway_integration::{Client, ClientOptions, Credentials};
 use gateway_mapping::Template;
 use gateway_router::Router;
 
@@ -65,7 +65,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
     method::check_validators(loaded, &mut problems);
 
     let mut builder = Router::builder();
-    let mut signers: BTreeMap<String, Signer> = BTreeMap::new();
+    let mut signers = integration::Signers::default();
     for (path, methods) in &config.resources {
         for (verb, raw) in methods {
             let at = ["resources", path.as_str(), verb.as_str()];

@@ -156,7 +156,7 @@ mod tests {
         )
         .unwrap();
         let i = &loaded.config.resources["/s"]["GET"].integration;
-        assert_eq!(i.http_method, "POST");
+        assert_eq!(i.http_method, None);
         assert_eq!(i.timeout_ms, 29_000);
         assert_eq!(i.passthrough_behavior, PassthroughBehavior::WhenNoTemplates);
         assert_eq!(loaded.config.limits.max_body_bytes, 10 * 1024 * 1024);

@@ -178,22 +178,34 @@ pub struct MethodConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntegrationConfig {
-    /// The integration type. Only `aws` for now.
+    /// `aws` (an AWS service, SigV4-signed), `http` (any HTTP backend) or
+    /// `mock` (no backend).
     #[serde(rename = "type")]
     pub kind: IntegrationType,
-    /// The AWS service's endpoint prefix and signing name, e.g. `kinesis`.
-    pub service: String,
-    /// The service action: `?Action=<action>`, plus what the service's
-    /// protocol needs. Exactly one of `action` and `path`.
+    /// `aws`: the service's endpoint prefix and signing name, e.g. `kinesis`.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// `aws`: the service action, `?Action=<action>` plus what the service's
+    /// protocol needs. One of `action`, `path` and `uri`.
     #[serde(default)]
     pub action: Option<String>,
-    /// The path of a REST-style call, e.g. `{bucket}/{key}`; each `{name}` is
-    /// filled from `integration.request.path.<name>`.
+    /// `aws`: the path of a REST-style call, e.g. `{bucket}/{key}`; each `{name}`
+    /// is filled from `integration.request.path.<name>`.
     #[serde(default)]
     pub path: Option<String>,
-    /// The HTTP method of the call to the service. Default `POST`.
-    #[serde(default = "default_http_method")]
-    pub http_method: String,
+    /// `aws`: API Gateway's integration URI, `arn:aws:apigateway:<region>:<service>:action/<Action>`
+    /// or `...:path/<path>`, instead of `service` with `action` or `path`.
+    /// `http`: the backend URL, with `{name}` placeholders.
+    #[serde(default)]
+    pub uri: Option<String>,
+    /// `aws`: the IAM role to assume for the call (API Gateway's execution
+    /// role). Default: the gateway's own credentials.
+    #[serde(default)]
+    pub credentials: Option<String>,
+    /// The HTTP method of the call. Default `POST` for `aws`; the method
+    /// request's own for `http`.
+    #[serde(default)]
+    pub http_method: Option<String>,
     /// `integration.request.{header,querystring,path}.<name>` → a mapping expression.
     #[serde(default)]
     pub request_parameters: BTreeMap<String, String>,
@@ -220,10 +232,6 @@ pub struct IntegrationConfig {
     pub responses: Vec<IntegrationResponseConfig>,
 }
 
-fn default_http_method() -> String {
-    "POST".to_string()
-}
-
 fn default_timeout_ms() -> u64 {
     29_000
 }
@@ -234,6 +242,11 @@ fn default_timeout_ms() -> u64 {
 pub enum IntegrationType {
     /// An AWS service, called with a SigV4-signed request.
     Aws,
+    /// Any HTTP backend, called unsigned.
+    Http,
+    /// No backend: the integration response is chosen by the `statusCode` the
+    /// request template renders (200 without one).
+    Mock,
 }
 
 /// API Gateway's passthroughBehavior.
