@@ -1,8 +1,10 @@
 """Switch on signature checking in a running moto server.
 
 Creates an IAM user allowed to call every action, gives it an access key,
-then turns moto's SigV4 verification on with /moto-api/reset-auth. Prints the
-key as JSON: {"access_key_id": ..., "secret_access_key": ...}.
+creates two roles for integrations to assume (gateway-writer: every action;
+gateway-reader: Kinesis reads only), then turns moto's SigV4 verification on
+with /moto-api/reset-auth. Prints JSON:
+{"access_key_id": ..., "secret_access_key": ..., "roles": {"gateway-writer": <arn>, ...}}.
 
 The IAM calls run before checking is on, so they need no valid credentials.
 """
@@ -17,6 +19,17 @@ ALLOW_ALL = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
+KINESIS_READ = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["kinesis:Describe*", "kinesis:List*", "kinesis:Get*"],
+            "Resource": "*",
+        }
+    ],
+}
+ROLES = {"gateway-writer": ALLOW_ALL, "gateway-reader": KINESIS_READ}
 
 
 def main() -> None:
@@ -32,10 +45,22 @@ def main() -> None:
         aws_access_key_id="bootstrap",
         aws_secret_access_key="bootstrap",
     )
-    iam.create_user(UserName=args.user)
+    user = iam.create_user(UserName=args.user)["User"]
     key = iam.create_access_key(UserName=args.user)["AccessKey"]
     policy = iam.create_policy(PolicyName=f"{args.user}-all", PolicyDocument=json.dumps(ALLOW_ALL))
     iam.attach_user_policy(UserName=args.user, PolicyArn=policy["Policy"]["Arn"])
+
+    # The gateway assumes the roles as this user, so the user is the trusted
+    # principal (moto checks trust policies, and only AWS principals).
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": user["Arn"]}, "Action": "sts:AssumeRole"}],
+    }
+    roles = {}
+    for name, document in ROLES.items():
+        role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.put_role_policy(RoleName=name, PolicyName=f"{name}-policy", PolicyDocument=json.dumps(document))
+        roles[name] = role["Role"]["Arn"]
 
     # text/plain: with a form content type moto reads an empty body and fails.
     request = urllib.request.Request(
@@ -49,7 +74,15 @@ def main() -> None:
     if status.get("status") != "ok":
         raise SystemExit(f"moto refused to switch on signature checking: {status}")
 
-    print(json.dumps({"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}))
+    print(
+        json.dumps(
+            {
+                "access_key_id": key["AccessKeyId"],
+                "secret_access_key": key["SecretAccessKey"],
+                "roles": roles,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

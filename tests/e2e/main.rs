@@ -4,6 +4,7 @@
 
 mod config_errors;
 mod gateway_errors;
+mod integrations;
 mod kinesis_tutorial;
 mod pipeline;
 mod render;

@@ -122,6 +122,9 @@ pub struct Moto {
     pub process: Process,
     pub url: String,
     pub key: AccessKey,
+    /// Roles created for integrations to assume, by name: `gateway-writer`
+    /// (every action) and `gateway-reader` (Kinesis reads only).
+    pub roles: std::collections::BTreeMap<String, String>,
 }
 
 impl Moto {
@@ -156,12 +159,26 @@ impl Moto {
             "moto_auth.py failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let key: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         let key = AccessKey {
-            id: key["access_key_id"].as_str().unwrap().to_string(),
-            secret: key["secret_access_key"].as_str().unwrap().to_string(),
+            id: printed["access_key_id"].as_str().unwrap().to_string(),
+            secret: printed["secret_access_key"].as_str().unwrap().to_string(),
         };
-        Self { process, url, key }
+        let roles = printed["roles"]
+            .as_object()
+            .map(|roles| {
+                roles
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            process,
+            url,
+            key,
+            roles,
+        }
     }
 }
 
@@ -259,4 +276,107 @@ pub fn client() -> reqwest::Client {
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap()
+}
+
+/// An HTTP backend on loopback that answers every request with a JSON echo of
+/// it: `{"method", "path", "query", "headers", "body"}`, status 200, or the
+/// status in an `x-echo-status` request header. Stops when dropped.
+pub struct EchoServer {
+    pub url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EchoServer {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (shutdown, mut stop) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    tokio::select! {
+                        accepted = listener.accept() => {
+                            let Ok((stream, _)) = accepted else { continue };
+                            tokio::spawn(async move {
+                                let service = hyper::service::service_fn(echo);
+                                let io = hyper_util::rt::TokioIo::new(stream);
+                                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                            });
+                        }
+                        _ = &mut stop => break,
+                    }
+                }
+            });
+        });
+        Self {
+            url,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        }
+    }
+}
+
+async fn echo(
+    request: http::Request<hyper::body::Incoming>,
+) -> Result<http::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible> {
+    use http_body_util::BodyExt;
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let headers: serde_json::Map<String, serde_json::Value> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.to_string(),
+                serde_json::Value::String(v.to_str().unwrap_or("").to_string()),
+            )
+        })
+        .collect();
+    let status = parts
+        .headers
+        .get("x-echo-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u16>().ok())
+        .unwrap_or(200);
+    let echoed = serde_json::json!({
+        "method": parts.method.as_str(),
+        "path": parts.uri.path(),
+        "query": parts.uri.query().unwrap_or(""),
+        "headers": headers,
+        "body": String::from_utf8_lossy(&body),
+    });
+    let mut response = http::Response::new(http_body_util::Full::new(bytes::Bytes::from(
+        echoed.to_string(),
+    )));
+    *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
+    response.headers_mut().insert(
+        "content-type",
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+        .headers_mut()
+        .insert("x-echo", http::HeaderValue::from_static("yes"));
+    Ok(response)
+}
+
+impl Drop for EchoServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }

@@ -48,7 +48,15 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
     };
     let config = &loaded.config;
     let region = region(loaded, environment.env);
-    if region.is_none() && !config.resources.is_empty() {
+    // Only `aws` integrations that do not carry their region in a `uri` need one.
+    let needs_region = config
+        .resources
+        .values()
+        .flat_map(|methods| methods.values())
+        .any(|m| {
+            m.integration.kind == crate::config::IntegrationType::Aws && m.integration.uri.is_none()
+        });
+    if region.is_none() && needs_region {
         problems.push(
             &["aws", "region"],
             "no AWS region: set `aws.region` in the file, or AWS_REGION in the environment"

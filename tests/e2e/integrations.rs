@@ -1,0 +1,286 @@
+//! Integration forms beyond `service` + `action`: API Gateway ARN URIs,
+//! execution roles assumed with STS, `type: http` and `type: mock`.
+
+use serde_json::{Value, json};
+
+use crate::support::{EchoServer, Gateway, GatewayOptions, Moto, client, write_config};
+
+async fn json_body(response: reqwest::Response) -> Value {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+const ROLES_CONFIG: &str = r#"
+aws:
+  region: us-east-1
+stage:
+  name: test
+  variables:
+    reader: gateway-reader
+resources:
+  /streams/{stream-name}:
+    POST:
+      integration:
+        type: aws
+        uri: arn:aws:apigateway:us-east-1:kinesis:action/CreateStream
+        credentials: arn:aws:iam::123456789012:role/gateway-writer
+        request_templates:
+          application/json: '{"ShardCount": 1, "StreamName": "$input.params(''stream-name'')"}'
+    GET:
+      integration:
+        type: aws
+        uri: arn:aws:apigateway:us-east-1:kinesis:action/DescribeStream
+        credentials: arn:aws:iam::123456789012:role/${stageVariables.reader}
+        request_templates:
+          application/json: '{"StreamName": "$input.params(''stream-name'')"}'
+  /streams/{stream-name}/record:
+    PUT:
+      integration:
+        type: aws
+        uri: arn:aws:apigateway:us-east-1:kinesis:action/PutRecord
+        credentials: arn:aws:iam::123456789012:role/${stageVariables.reader}
+        request_templates:
+          application/json: '{"StreamName": "$input.params(''stream-name'')", "Data": "eA==", "PartitionKey": "k"}'
+  /own/streams:
+    GET:
+      integration:
+        type: aws
+        uri: arn:aws:apigateway:us-east-1:kinesis:action/ListStreams
+        request_templates:
+          application/json: '{}'
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn arn_uris_and_assumed_execution_roles() {
+    let moto = Moto::start();
+    assert!(
+        moto.roles.contains_key("gateway-reader"),
+        "{:?}",
+        moto.roles
+    );
+    let config = write_config("roles", ROLES_CONFIG);
+    let gateway = Gateway::against_moto(&config, &moto, &moto.key.secret);
+    let http = client();
+
+    // The writer role may create; the reader role may describe.
+    let response = http
+        .post(gateway.url("/streams/orders"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let response = http
+        .get(gateway.url("/streams/orders"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        json_body(response).await["StreamDescription"]["StreamName"],
+        "orders"
+    );
+
+    // The reader role may not write: moto checks the assumed role's policy.
+    let response = http
+        .put(gateway.url("/streams/orders/record"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.contains("gateway-reader") && body.contains("kinesis:PutRecord"),
+        "{body}"
+    );
+
+    // Without `credentials`, the gateway's own key signs.
+    let response = http.get(gateway.url("/own/streams")).send().await.unwrap();
+    assert_eq!(json_body(response).await["StreamNames"], json!(["orders"]));
+
+    // Each role was assumed once (STS calls are `POST /`, Kinesis calls
+    // `POST /?Action=`), and its credentials reused for later requests.
+    let log = moto.process.log_text();
+    let after_setup = log.split("reset-auth").nth(1).unwrap_or_default();
+    let assumed = after_setup
+        .lines()
+        .filter(|l| l.contains("POST / HTTP"))
+        .count();
+    assert_eq!(assumed, 2, "expected one AssumeRole per role:\n{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_integrations_map_requests_and_responses() {
+    let echo = EchoServer::start();
+    let config = write_config(
+        "http",
+        &format!(
+            r#"
+stage:
+  name: test
+  variables:
+    backend: {backend}
+resources:
+  /things/{{id}}:
+    POST:
+      integration:
+        type: http
+        uri: ${{stageVariables.backend}}/v1/things/{{id}}?source=gateway
+        request_parameters:
+          integration.request.path.id: method.request.path.id
+          integration.request.header.X-Trace: method.request.header.X-Trace
+          integration.request.header.X-Echo-Status: method.request.header.X-Echo-Status
+          integration.request.querystring.verbose: "'true'"
+        request_templates:
+          application/json: '{{"name": "$input.path(''$.name'')", "stage": "$context.stage"}}'
+        responses:
+          - selection_pattern: '5\d{{2}}'
+            status: 502
+            response_templates:
+              application/json: '{{"error": "backend failed"}}'
+          - status: 201
+            response_parameters:
+              method.response.header.X-Echo: integration.response.header.x-echo
+            response_templates:
+              application/json: '{{"seen": $input.json(''$.body''), "path": "$input.path(''$.path'')", "query": "$input.path(''$.query'')", "trace": "$input.path(''$.headers.x-trace'')"}}'
+  /files/{{proxy+}}:
+    GET:
+      integration:
+        type: http
+        uri: ${{stageVariables.backend}}/store/{{proxy+}}
+        request_parameters:
+          integration.request.path.proxy: method.request.path.proxy
+"#,
+            backend = echo.url
+        ),
+    );
+    let gateway = Gateway::start(GatewayOptions {
+        config: &config,
+        env: vec![],
+    });
+    let http = client();
+
+    let response = http
+        .post(gateway.url("/things/a%20b"))
+        .header("X-Trace", "t-9")
+        .json(&json!({"name": "lamp"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["x-echo"], "yes");
+    let body = json_body(response).await;
+    assert_eq!(body["path"], "/v1/things/a%20b");
+    assert_eq!(body["query"], "source=gateway&verbose=true");
+    assert_eq!(body["trace"], "t-9");
+    assert_eq!(body["seen"], r#"{"name": "lamp", "stage": "test"}"#);
+
+    // A 5xx from the backend is selected by its pattern.
+    let response = http
+        .post(gateway.url("/things/1"))
+        .header("X-Echo-Status", "503")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 502);
+    assert_eq!(
+        json_body(response).await,
+        json!({"error": "backend failed"})
+    );
+
+    // A greedy path keeps its slashes; with no responses the backend's answer passes through.
+    let response = http
+        .get(gateway.url("/files/a/b/c.txt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = json_body(response).await;
+    assert_eq!(body["path"], "/store/a/b/c.txt");
+    assert_eq!(body["method"], "GET");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mock_integrations_answer_without_a_backend() {
+    let config = write_config(
+        "mock",
+        r#"
+resources:
+  /items:
+    OPTIONS:
+      integration:
+        type: mock
+        request_templates:
+          application/json: '{"statusCode": 200}'
+        responses:
+          - status: 200
+            response_parameters:
+              method.response.header.Access-Control-Allow-Origin: "'*'"
+              method.response.header.Access-Control-Allow-Methods: "'GET,OPTIONS,POST'"
+              method.response.header.Access-Control-Allow-Headers: "'Content-Type,Authorization'"
+  /teapot/{kind}:
+    GET:
+      integration:
+        type: mock
+        request_templates:
+          application/json: |
+            #if($input.params('kind') == 'tea')
+            {"statusCode": 418}
+            #else
+            {"statusCode": 200}
+            #end
+        responses:
+          - selection_pattern: '418'
+            status: 418
+            response_templates:
+              application/json: '{"message": "I am a teapot", "id": "$context.requestId"}'
+          - status: 200
+            response_templates:
+              application/json: '{"kind": "$input.params(''kind'')"}'
+"#,
+    );
+    let gateway = Gateway::start(GatewayOptions {
+        config: &config,
+        env: vec![],
+    });
+    let http = client();
+
+    let response = http
+        .request(reqwest::Method::OPTIONS, gateway.url("/items"))
+        .header("Origin", "https://app.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        response.headers()["access-control-allow-methods"],
+        "GET,OPTIONS,POST"
+    );
+    assert_eq!(
+        response.headers()["access-control-allow-headers"],
+        "Content-Type,Authorization"
+    );
+
+    let response = http.get(gateway.url("/teapot/tea")).send().await.unwrap();
+    assert_eq!(response.status(), 418);
+    let id = response.headers()["x-amzn-requestid"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        json_body(response).await,
+        json!({"message": "I am a teapot", "id": id})
+    );
+    let response = http
+        .get(gateway.url("/teapot/coffee"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(json_body(response).await, json!({"kind": "coffee"}));
+}
