@@ -556,6 +556,10 @@ async fn stepfunctions_example_starts_and_describes_executions() {
         .expect(202);
     let id = started.json()["id"].as_str().unwrap().to_string();
     assert_eq!(id, started.request_id());
+    assert_eq!(
+        started.json()["execution"],
+        format!("arn:aws:states:us-east-1:123456789012:execution:gateway-order-workflow:{id}")
+    );
     assert_eq!(started.header("location"), format!("/orders/{id}"));
     assert_eq!(moto_calls(&moto, "Action=StartExecution "), 1);
 
