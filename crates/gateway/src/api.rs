@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gateway_integration::{Call, Client, Signer};
+use gateway_integration::{Call, Signer};
 use gateway_mapping::Template;
 use gateway_router::Router;
 use http::{HeaderName, StatusCode};
@@ -18,7 +18,6 @@ use crate::params::{Source, Target};
 #[derive(Debug)]
 pub struct Api {
     pub router: Router<Arc<Method>>,
-    pub client: Client,
     pub limits: Limits,
     pub stage: Stage,
     pub gateway_responses: GatewayResponses,

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
-use gateway_integration::Credentials;
+use gateway_integration::{Client, ClientOptions, Credentials};
 
 use crate::compile::{self, Environment};
 use crate::config::{ConfigError, Loaded};
@@ -41,6 +41,9 @@ enum Command {
         /// The log format.
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
+        /// Worker threads, each serving connections on its own. Default: one per core.
+        #[arg(long)]
+        workers: Option<usize>,
     },
     /// Print the integration request a request would send, without sending it.
     Render(render::RenderArgs),
@@ -66,9 +69,10 @@ pub fn main() -> ExitCode {
             config,
             listen,
             log_format,
+            workers,
         } => {
             init_logging(log_format);
-            runtime().and_then(|rt| rt.block_on(run(&config, listen.as_deref())))
+            runtime().and_then(|rt| rt.block_on(run(&config, listen.as_deref(), workers)))
         }
         Command::Render(args) => render::main(&args),
         Command::Validate { config } => validate(&config),
@@ -87,9 +91,10 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The control runtime: loading, signals, background credential refresh. The
+/// requests are served by the workers' own runtimes.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    // One worker per core: the work is CPU-bound between awaits.
-    tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the runtime")
@@ -114,7 +119,11 @@ fn read_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-async fn run(config_path: &Path, listen: Option<&str>) -> anyhow::Result<()> {
+async fn run(
+    config_path: &Path,
+    listen: Option<&str>,
+    workers: Option<usize>,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let loaded = Loaded::from_file(config_path)?;
     let region = compile::region(&loaded, read_env).unwrap_or_default();
@@ -132,14 +141,46 @@ async fn run(config_path: &Path, listen: Option<&str>) -> anyhow::Result<()> {
     let address: SocketAddr = address
         .parse()
         .with_context(|| format!("`{address}` is not a listen address (expected IP:PORT)"))?;
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .with_context(|| format!("cannot listen on {address}"))?;
-    let bound = listener
+    let workers = workers
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(1)
+        .max(1);
+    let listeners =
+        bind(address, workers).with_context(|| format!("cannot listen on {address}"))?;
+    let bound = listeners[0]
         .local_addr()
         .context("reading the listen address")?;
+
+    // One single-threaded runtime per worker, each with its own listening
+    // socket (SO_REUSEPORT: the kernel spreads connections) and its own pool
+    // of backend connections. A request never changes thread, so there are no
+    // cross-thread wake-ups on the hot path.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut threads = Vec::with_capacity(workers);
+    for (index, listener) in listeners.into_iter().enumerate() {
+        let api = api.clone();
+        let mut stopped = stopped.clone();
+        let client = Client::new(&ClientOptions::default())?;
+        let thread = std::thread::Builder::new()
+            .name(format!("gateway-worker-{index}"))
+            .spawn(move || -> anyhow::Result<()> {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    let shutdown = async move {
+                        let _ = stopped.wait_for(|stop| *stop).await;
+                    };
+                    server::serve(api, client, listener, shutdown).await;
+                    Ok(())
+                })
+            })
+            .context("starting a worker thread")?;
+        threads.push(thread);
+    }
     tracing::info!(
-        "listening on {bound} with {} routes from {} (ready in {} ms)",
+        "listening on {bound} with {} routes from {} ({workers} workers, ready in {} ms)",
         api.router.len(),
         config_path.display(),
         started.elapsed().as_millis()
@@ -156,8 +197,38 @@ async fn run(config_path: &Path, listen: Option<&str>) -> anyhow::Result<()> {
         }
     });
 
-    server::serve(api, listener, shutdown_signal()).await;
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    for thread in threads {
+        let finished = tokio::task::spawn_blocking(move || thread.join()).await;
+        if let Ok(Ok(Err(e))) = finished {
+            tracing::warn!("a worker stopped with an error: {e:#}");
+        }
+    }
     Ok(())
+}
+
+/// `count` listening sockets on `address`, all with SO_REUSEPORT. With port 0,
+/// the first picks the port and the others join it.
+fn bind(address: SocketAddr, count: usize) -> std::io::Result<Vec<std::net::TcpListener>> {
+    let mut listeners = Vec::with_capacity(count);
+    let mut address = address;
+    for _ in 0..count {
+        let socket = if address.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        #[cfg(unix)]
+        socket.set_reuseport(true)?;
+        socket.set_nodelay(true)?;
+        socket.bind(address)?;
+        let listener = socket.listen(1024)?;
+        address = listener.local_addr()?;
+        listeners.push(listener.into_std()?);
+    }
+    Ok(listeners)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use gateway_integration::{InboundResponse, OutboundRequest};
+use gateway_integration::{Client, InboundResponse, OutboundRequest};
 use gateway_mapping::{Context, Identity, Input, Overrides, Variables};
 use gateway_router::RouteError;
 use http::{HeaderValue, Response, StatusCode, header};
@@ -348,9 +348,11 @@ fn configuration_error(error: gateway_mapping::Error) -> GatewayError {
     )
 }
 
-/// Stages 2 to 5 for a routed request whose body has been read.
+/// Stages 2 to 5 for a routed request whose body has been read, sending with
+/// `client`.
 pub async fn execute(
     api: &Api,
+    client: &Client,
     exchange: &Exchange,
 ) -> Result<Response<Full<Bytes>>, GatewayError> {
     validate(exchange)?;
@@ -360,9 +362,9 @@ pub async fn execute(
         Backend::Aws { signer, .. } => {
             // Signing is the last change to the request: the signature covers it all.
             signer.sign(&mut outbound).await?;
-            api.client.send(outbound, integration.timeout).await?
+            client.send(outbound, integration.timeout).await?
         }
-        Backend::Http { .. } => api.client.send(outbound, integration.timeout).await?,
+        Backend::Http { .. } => client.send(outbound, integration.timeout).await?,
         Backend::Mock => mock_response(&outbound),
     };
     integration_response(api, exchange, inbound)

@@ -9,13 +9,15 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, Response, header};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+
+use gateway_integration::Client;
 
 use crate::api::Api;
 use crate::gateway_response::{GatewayError, ResponseType};
@@ -25,8 +27,14 @@ use crate::pipeline::{self, Exchange, MethodRequest};
 const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Serves `api` on `listener` until `shutdown` completes, then drains
-/// in-flight requests for up to [`DRAIN_DEADLINE`].
-pub async fn serve(api: Arc<Api>, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+/// in-flight requests for up to [`DRAIN_DEADLINE`]. Integration calls go
+/// through `client`, whose pooled connections belong to this runtime.
+pub async fn serve(
+    api: Arc<Api>,
+    client: Client,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) {
     let builder = auto::Builder::new(TokioExecutor::new());
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -44,9 +52,11 @@ pub async fn serve(api: Arc<Api>, listener: TcpListener, shutdown: impl Future<O
                 };
                 let _ = stream.set_nodelay(true);
                 let api = api.clone();
+                let client = client.clone();
                 let service = service_fn(move |request| {
                     let api = api.clone();
-                    async move { Ok::<_, Infallible>(handle(&api, request, peer).await) }
+                    let client = client.clone();
+                    async move { Ok::<_, Infallible>(handle(&api, &client, request, peer).await) }
                 });
                 let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                 let connection = graceful.watch(connection);
@@ -72,6 +82,7 @@ pub async fn serve(api: Arc<Api>, listener: TcpListener, shutdown: impl Future<O
 /// One request, start to finish, with its access-log line.
 pub async fn handle(
     api: &Api,
+    client: &Client,
     request: Request<Incoming>,
     peer: SocketAddr,
 ) -> Response<Full<Bytes>> {
@@ -100,7 +111,7 @@ pub async fn handle(
         source_ip: peer.ip().to_string(),
     };
     let mut exchange = Exchange::new(api, method_request, request_id);
-    let response = match run(api, &parts, body, &mut exchange).await {
+    let response = match run(api, client, &parts, body, &mut exchange).await {
         Ok(response) => response,
         Err(error) => pipeline::error_response(api, error, &exchange),
     };
@@ -117,6 +128,7 @@ pub async fn handle(
 
 async fn run(
     api: &Api,
+    client: &Client,
     parts: &http::request::Parts,
     body: Incoming,
     exchange: &mut Exchange,
@@ -125,7 +137,7 @@ async fn run(
     // Route before reading the body: an unknown path costs no body read.
     pipeline::route(api, exchange)?;
     exchange.request.body = read_body(body, &parts.headers, api.limits.max_body_bytes).await?;
-    pipeline::execute(api, exchange).await
+    pipeline::execute(api, client, exchange).await
 }
 
 /// The URL and header limits.
@@ -157,6 +169,29 @@ fn check_sizes(api: &Api, parts: &http::request::Parts) -> Result<(), GatewayErr
     Ok(())
 }
 
+/// How much of a refused body is read and thrown away, and for how long, so
+/// that a client still sending it gets to read the 413 instead of a reset
+/// connection. Beyond this the connection is closed.
+const DISCARD_MAX_BYTES: usize = 64 * 1024 * 1024;
+const DISCARD_MAX_TIME: Duration = Duration::from_secs(10);
+
+/// Reads and drops `body` in the background, within the bounds above.
+fn discard(body: Incoming) {
+    tokio::spawn(async move {
+        let drain = async {
+            let mut body = body;
+            let mut seen = 0usize;
+            while let Some(Ok(frame)) = body.frame().await {
+                seen += frame.data_ref().map_or(0, |d| d.len());
+                if seen > DISCARD_MAX_BYTES {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(DISCARD_MAX_TIME, drain).await;
+    });
+}
+
 /// Reads the body, refusing one larger than `limit`: from `Content-Length`
 /// before reading anything, and while reading a chunked body.
 async fn read_body(
@@ -175,19 +210,26 @@ async fn read_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit as u64) {
+        discard(body);
         return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            Err(too_large())
+    // One buffer, sized from Content-Length when there is one.
+    let mut buffer = bytes::BytesMut::with_capacity(declared.map_or(0, |len| len as usize));
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            GatewayError::new(
+                ResponseType::BadRequestBody,
+                format!("Could not read the request body: {e}"),
+            )
+        })?;
+        if let Some(data) = frame.data_ref() {
+            if buffer.len() + data.len() > limit {
+                discard(body);
+                return Err(too_large());
+            }
+            buffer.extend_from_slice(data);
         }
-        Err(e) => Err(GatewayError::new(
-            ResponseType::BadRequestBody,
-            format!("Could not read the request body: {e}"),
-        )),
     }
+    Ok(buffer.freeze())
 }

@@ -10,7 +10,7 @@ mod responses;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gateway_integration::{Client, ClientOptions, Credentials};
+use gateway_integration::Credentials;
 use gateway_mapping::Template;
 use gateway_router::Router;
 
@@ -98,14 +98,10 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
         .try_build()
         .map_err(|e| problems.push(&["resources"], e.to_string()))
         .ok();
-    let client = Client::new(&ClientOptions::default())
-        .map_err(|e| problems.push(&[], e.to_string()))
-        .ok();
     let limits = &config.limits;
-    match (router, client) {
-        (Some(router), Some(client)) if problems.list.is_empty() => Ok(Api {
+    match router {
+        Some(router) if problems.list.is_empty() => Ok(Api {
             router,
-            client,
             limits: Limits {
                 max_body_bytes: limits.max_body_bytes,
                 max_header_bytes: limits.max_header_bytes,
