@@ -8,6 +8,7 @@
 //! one, retargeting the call. Checking the output, not the input, catches every
 //! such template without knowing how it was written.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
@@ -69,9 +70,21 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut seen = HashSet::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if !seen.insert(key.clone()) {
+        // Objects in request bodies are small: a linear scan beats hashing
+        // until they are not.
+        const LINEAR: usize = 16;
+        let mut few: Vec<Cow<'de, str>> = Vec::new();
+        let mut many: HashSet<Cow<'de, str>> = HashSet::new();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let repeated = if many.is_empty() && few.len() < LINEAR {
+                let repeated = few.contains(&key);
+                few.push(key.clone());
+                repeated
+            } else {
+                many.extend(few.drain(..));
+                !many.insert(key.clone())
+            };
+            if repeated {
                 return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
             }
             map.next_value_seed(Strict)?;
@@ -124,6 +137,24 @@ mod tests {
                 .contains("trailing")
         );
         assert!(check(b"").is_err());
+    }
+
+    #[test]
+    fn finds_duplicates_in_large_objects() {
+        let mut body = String::from("{");
+        for i in 0..40 {
+            body.push_str(&format!("\"k{i}\": {i}, "));
+        }
+        body.push_str("\"k3\": 0}");
+        assert!(
+            check(body.as_bytes())
+                .unwrap_err()
+                .contains("duplicate key `k3`")
+        );
+        assert_eq!(
+            check(body.replace("\"k3\": 0", "\"k99\": 0").as_bytes()),
+            Ok(())
+        );
     }
 
     #[test]

@@ -213,7 +213,10 @@ impl Signer {
                 key: key.as_ref().to_vec(),
             });
         }
-        f(cached.as_ref().map(|c| c.key.as_slice()).unwrap_or_default())
+        f(cached
+            .as_ref()
+            .map(|c| c.key.as_slice())
+            .unwrap_or_default())
     }
 }
 
