@@ -30,11 +30,78 @@ pub(crate) enum Node {
     Stop,
 }
 
+/// Where a template variable lives during a render. Every distinct variable
+/// name of a template gets one slot when it is compiled, so a render finds
+/// `$elem` by index instead of comparing names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Slot(pub u32);
+
+/// The variables API Gateway and Velocity provide, recognised by name once
+/// at parse time rather than at every render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Root {
+    Input,
+    Util,
+    Context,
+    StageVariables,
+    Foreach,
+    VelocityCount,
+    VelocityHasNext,
+    /// Not a builtin: undefined unless the template sets it.
+    None,
+}
+
+impl Root {
+    pub fn of(name: &str) -> Root {
+        match name {
+            "input" => Root::Input,
+            "util" => Root::Util,
+            "context" => Root::Context,
+            "stageVariables" => Root::StageVariables,
+            "foreach" => Root::Foreach,
+            "velocityCount" => Root::VelocityCount,
+            "velocityHasNext" => Root::VelocityHasNext,
+            _ => Root::None,
+        }
+    }
+}
+
+/// The fields of `$foreach`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LoopField {
+    Index,
+    Count,
+    HasNext,
+    First,
+    Last,
+}
+
+impl LoopField {
+    pub fn of(name: &str) -> Option<LoopField> {
+        Some(match name {
+            "index" => LoopField::Index,
+            "count" => LoopField::Count,
+            "hasNext" => LoopField::HasNext,
+            "first" => LoopField::First,
+            "last" => LoopField::Last,
+            _ => return None,
+        })
+    }
+}
+
 /// A reference: a root variable and a chain of property, index and method parts.
 #[derive(Debug)]
 pub(crate) struct Reference {
     pub span: Span,
     pub root: Box<str>,
+    /// The root variable's slot, assigned at compile time (see [`Slot`]).
+    pub slot: Slot,
+    /// The builtin the root names when no template variable of that name
+    /// is set.
+    pub builtin: Root,
+    /// For `$foreach.hasNext` and the other loop fields, the field, so the
+    /// per-iteration test needs no lookups by name.
+    pub loop_field: Option<LoopField>,
     pub parts: Vec<Part>,
     /// The source text, rendered by escaped references.
     pub literal: Box<str>,
@@ -77,6 +144,16 @@ pub(crate) enum Precompiled {
     None,
     Path(Box<JsonPath>),
     Regex(Box<regex::Regex>),
+    /// `$util.base64Encode(x)` and the other encoders that cannot fail, which
+    /// a render may print straight into its output.
+    Encoder(Encoder),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Encoder {
+    Base64,
+    EscapeJavaScript,
+    UrlEncode,
 }
 
 #[derive(Debug)]
@@ -97,6 +174,7 @@ pub(crate) struct IfNode {
 pub(crate) struct ForeachNode {
     pub span: Span,
     pub var: Box<str>,
+    pub slot: Slot,
     pub iterable: Expr,
     pub body: Block,
 }
@@ -104,6 +182,7 @@ pub(crate) struct ForeachNode {
 #[derive(Debug)]
 pub(crate) struct DefineNode {
     pub name: Box<str>,
+    pub slot: Slot,
     pub body: Block,
 }
 

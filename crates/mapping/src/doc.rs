@@ -2,14 +2,16 @@
 //!
 //! A render parses the body at most once, and only if the template reads it
 //! through `$input.path` / `$input.json`. Strings without escapes borrow from
-//! the body and objects are plain vectors in document order, which makes the
+//! the body and objects are plain slices in document order, which makes the
 //! parse several times cheaper than building a `serde_json::Value` (the
-//! PutRecords hot path parses up to 500 records per request).
+//! PutRecords hot path parses up to 500 records per request). The parser is
+//! in [`parser`].
+
+mod parser;
 
 use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::ops::Deref;
+use std::rc::Rc;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Doc<'a> {
@@ -21,16 +23,57 @@ pub(crate) enum Doc<'a> {
     Array(Vec<Doc<'a>>),
     /// Members in document order. A repeated name keeps every member; lookups
     /// take the last, as Java JSON parsers keep the last value.
-    Object(Vec<(Cow<'a, str>, Doc<'a>)>),
+    Object(Members<'a>),
+}
+
+/// One member of an object.
+pub(crate) type Member<'a> = (Cow<'a, str>, Doc<'a>);
+
+/// An object's members: a range of a slab shared by the objects of one
+/// array. The records of a PutRecords body then cost one allocation for all
+/// of them instead of one each, which is most of what parsing them costs.
+#[derive(Debug, Clone)]
+pub(crate) struct Members<'a> {
+    pub(super) slab: Rc<[Member<'a>]>,
+    pub(super) start: u32,
+    pub(super) end: u32,
+}
+
+impl<'a> Members<'a> {
+    /// Members that own their slab.
+    pub fn new(members: Vec<Member<'a>>) -> Members<'a> {
+        let end = u32::try_from(members.len()).unwrap_or(u32::MAX);
+        Members {
+            slab: members.into(),
+            start: 0,
+            end,
+        }
+    }
+}
+
+impl<'a> Deref for Members<'a> {
+    type Target = [Member<'a>];
+
+    fn deref(&self) -> &[Member<'a>] {
+        self.slab
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
+    }
+}
+
+impl PartialEq for Members<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
 }
 
 impl<'a> Doc<'a> {
     /// Parses a body: empty is `{}` (API Gateway), not-JSON is one string.
     pub fn parse_body(text: &'a str) -> Doc<'a> {
         if text.trim().is_empty() {
-            return Doc::Object(Vec::new());
+            return Doc::Object(Members::new(Vec::new()));
         }
-        serde_json::from_str(text).unwrap_or(Doc::Str(Cow::Borrowed(text)))
+        parser::parse(text).unwrap_or(Doc::Str(Cow::Borrowed(text)))
     }
 
     pub fn get(&self, key: &str) -> Option<&Doc<'a>> {
@@ -38,95 +81,6 @@ impl<'a> Doc<'a> {
             Doc::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
-    }
-}
-
-struct DocVisitor;
-
-impl<'de> Visitor<'de> for DocVisitor {
-    type Value = Doc<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_unit<E>(self) -> Result<Doc<'de>, E> {
-        Ok(Doc::Null)
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Doc<'de>, E> {
-        Ok(Doc::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Doc<'de>, E> {
-        Ok(Doc::Int(v))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Doc<'de>, E> {
-        Ok(i64::try_from(v).map_or(Doc::Float(v as f64), Doc::Int))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Doc<'de>, E> {
-        Ok(Doc::Float(v))
-    }
-
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Doc<'de>, E> {
-        Ok(Doc::Str(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Doc<'de>, E> {
-        Ok(Doc::Str(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Doc<'de>, E> {
-        Ok(Doc::Str(Cow::Owned(v)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Doc<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Doc::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Doc<'de>, A::Error> {
-        let mut members = Vec::new();
-        while let Some(Key(k)) = map.next_key()? {
-            members.push((k, map.next_value()?));
-        }
-        Ok(Doc::Object(members))
-    }
-}
-
-impl<'de> Deserialize<'de> for Doc<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Doc<'de>, D::Error> {
-        d.deserialize_any(DocVisitor)
-    }
-}
-
-/// An object key, borrowed when it has no escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string key")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
     }
 }
 
@@ -184,7 +138,7 @@ mod tests {
         assert_eq!(n[2], Doc::Float(1.5));
         assert_eq!(n[3], Doc::Float(18446744073709551615.0));
         assert_eq!(n[4], Doc::Null);
-        assert_eq!(Doc::parse_body(""), Doc::Object(Vec::new()));
+        assert_eq!(Doc::parse_body(""), Doc::Object(Members::new(Vec::new())));
         assert_eq!(Doc::parse_body("a=b"), Doc::Str(Cow::Borrowed("a=b")));
         assert_eq!(
             Doc::parse_body(r#"{"k":1,"k":2}"#).get("k"),

@@ -117,20 +117,27 @@ impl std::error::Error for Error {}
 
 /// A failure from deep code: a kind and a message, and a span once some caller
 /// that knows the node has attached one.
+///
+/// Boxed so that the evaluator's `Result<Value, Failure>` stays as small as a
+/// value: results are moved through every node of a render, and failures
+/// are rare.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Failure {
-    pub kind: ErrorKind,
-    pub message: String,
-    pub span: Option<Span>,
+pub(crate) struct Failure(Box<FailureData>);
+
+#[derive(Debug, Clone, PartialEq)]
+struct FailureData {
+    kind: ErrorKind,
+    message: String,
+    span: Option<Span>,
 }
 
 impl Failure {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Failure {
-        Failure {
+        Failure(Box::new(FailureData {
             kind,
             message: message.into(),
             span: None,
-        }
+        }))
     }
 
     pub fn runtime(message: impl Into<String>) -> Failure {
@@ -143,14 +150,19 @@ impl Failure {
 
     /// Sets the span unless a deeper node already set a more precise one.
     pub fn at(mut self, span: Span) -> Failure {
-        if self.span.is_none() {
-            self.span = Some(span);
+        if self.0.span.is_none() {
+            self.0.span = Some(span);
         }
         self
     }
 
     pub fn into_error(self, name: &str, source: &str) -> Error {
-        Error::new(self.kind, name, self.span.unwrap_or_default(), self.message).with_source(source)
+        let FailureData {
+            kind,
+            message,
+            span,
+        } = *self.0;
+        Error::new(kind, name, span.unwrap_or_default(), message).with_source(source)
     }
 }
 

@@ -467,6 +467,7 @@ impl<'s> Parser<'s> {
         Ok(Node::Foreach(Box::new(ForeachNode {
             span: self.span(start),
             var,
+            slot: Slot::default(),
             iterable,
             body,
         })))
@@ -492,7 +493,11 @@ impl<'s> Parser<'s> {
             _ => return self.err(at, "#else or #elseif inside #define"),
         }
         self.leave();
-        Ok(Node::Define(Box::new(DefineNode { name, body })))
+        Ok(Node::Define(Box::new(DefineNode {
+            name,
+            slot: Slot::default(),
+            body,
+        })))
     }
 
     /// After `#set(`: `$ref = expr )` and the line-end gobble.
@@ -593,9 +598,17 @@ impl<'s> Parser<'s> {
             self.pos += 1;
         }
         self.leave();
+        let builtin = Root::of(&root);
+        let loop_field = match parts.as_slice() {
+            [Part::Property { name, .. }] if builtin == Root::Foreach => LoopField::of(name),
+            _ => None,
+        };
         Ok(Some(Reference {
             span: self.span(start),
+            builtin,
+            loop_field,
             root,
+            slot: Slot::default(),
             parts,
             literal: self.src[start..self.pos].into(),
         }))

@@ -1,9 +1,10 @@
 //! [`Template`]: compile once at load, render per request.
 
 use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::ast::{Block, Expr, ExprKind, Node, Part, Precompiled, Reference};
+use crate::ast::{Block, Encoder, Expr, ExprKind, Node, Part, Precompiled, Reference, Root, Slot};
 use crate::error::{Error, ErrorKind, Failure, Fallible, Span};
 use crate::jsonpath::JsonPath;
 use crate::limits::MAX_TEMPLATE_BYTES;
@@ -16,6 +17,8 @@ pub struct Template {
     name: String,
     source: String,
     root: Block,
+    /// How many variable slots a render needs (see [`Slot`]).
+    slots: usize,
     /// Expected output size, to allocate the output buffer once: the larger
     /// of the source size and recent outputs (relaxed: a hint only).
     size_hint: AtomicUsize,
@@ -43,12 +46,14 @@ impl Template {
             ));
         }
         let mut root = parser::parse_template(source).map_err(|f| f.into_error(&name, source))?;
-        precompile_block(&mut root).map_err(|f| f.into_error(&name, source))?;
+        let mut slots = Slots::default();
+        precompile_block(&mut root, &mut slots).map_err(|f| f.into_error(&name, source))?;
         Ok(Template {
             size_hint: AtomicUsize::new(source.len() + 64),
             name,
             source: source.to_owned(),
             root,
+            slots: slots.names.len(),
         })
     }
 
@@ -57,7 +62,7 @@ impl Template {
     pub fn render(&self, vars: &Variables<'_>) -> Result<Rendered, Error> {
         let body = OnceCell::new();
         let hint = self.size_hint.load(Ordering::Relaxed);
-        let rendered = eval::render(&self.root, vars, &body, hint)
+        let rendered = eval::render(&self.root, self.slots, vars, &body, hint)
             .map_err(|f| f.into_error(&self.name, &self.source))?;
         let len = rendered.body.len();
         if len > hint && len <= crate::limits::MAX_OUTPUT_BYTES / 8 {
@@ -77,45 +82,87 @@ impl Template {
     }
 }
 
+/// The variable names of a template; a name's number is its slot.
+#[derive(Default)]
+struct Slots {
+    names: HashMap<Box<str>, Slot>,
+}
+
+impl Slots {
+    fn of(&mut self, name: &str) -> Slot {
+        if let Some(&slot) = self.names.get(name) {
+            return slot;
+        }
+        // A 300 KB template cannot hold 2^32 names.
+        let slot = Slot(u32::try_from(self.names.len()).unwrap_or(u32::MAX));
+        self.names.insert(name.into(), slot);
+        slot
+    }
+}
+
 /// Compiles literal arguments: `$input.path('...')` / `$input.json('...')`
 /// JSONPaths and the patterns of `replaceAll`, `replaceFirst`, `matches`
 /// and `split`, so a bad one fails at load and a good one is not parsed per
-/// request.
-fn precompile_block(block: &mut Block) -> Fallible<()> {
+/// request. Also gives every variable its slot.
+fn precompile_block(block: &mut Block, slots: &mut Slots) -> Fallible<()> {
     for node in &mut block.nodes {
         match node {
             Node::Text(_) | Node::Break | Node::Stop => {}
-            Node::Ref(r) => precompile_ref(r)?,
-            Node::EscapedRef { reference, .. } => precompile_ref(reference)?,
+            Node::Ref(r) => precompile_ref(r, slots)?,
+            Node::EscapedRef { reference, .. } => precompile_ref(reference, slots)?,
             Node::Set(s) => {
-                precompile_ref(&mut s.target)?;
-                precompile_expr(&mut s.value)?;
+                precompile_ref(&mut s.target, slots)?;
+                precompile_expr(&mut s.value, slots)?;
             }
             Node::If(i) => {
                 for (cond, body) in &mut i.branches {
-                    precompile_expr(cond)?;
-                    precompile_block(body)?;
+                    precompile_expr(cond, slots)?;
+                    precompile_block(body, slots)?;
                 }
                 if let Some(b) = &mut i.otherwise {
-                    precompile_block(b)?;
+                    precompile_block(b, slots)?;
                 }
             }
             Node::Foreach(f) => {
-                precompile_expr(&mut f.iterable)?;
-                precompile_block(&mut f.body)?;
+                f.slot = slots.of(&f.var);
+                precompile_expr(&mut f.iterable, slots)?;
+                precompile_block(&mut f.body, slots)?;
             }
-            Node::Define(d) => precompile_block(&mut d.body)?,
+            Node::Define(d) => {
+                d.slot = slots.of(&d.name);
+                precompile_block(&mut d.body, slots)?;
+            }
         }
     }
     Ok(())
 }
 
-fn precompile_ref(r: &mut Reference) -> Fallible<()> {
+fn precompile_ref(r: &mut Reference, slots: &mut Slots) -> Fallible<()> {
+    r.slot = slots.of(&r.root);
+    if let (
+        Root::Util,
+        [
+            Part::Method {
+                name, args, pre, ..
+            },
+        ],
+    ) = (r.builtin, r.parts.as_mut_slice())
+    {
+        let encoder = match &**name {
+            "base64Encode" => Some(Encoder::Base64),
+            "escapeJavaScript" => Some(Encoder::EscapeJavaScript),
+            "urlEncode" => Some(Encoder::UrlEncode),
+            _ => None,
+        };
+        if let (Some(encoder), 1) = (encoder, args.len()) {
+            *pre = Precompiled::Encoder(encoder);
+        }
+    }
     let on_input = &*r.root == "input";
     for (i, part) in r.parts.iter_mut().enumerate() {
         match part {
             Part::Property { .. } => {}
-            Part::Index { index, .. } => precompile_expr(index)?,
+            Part::Index { index, .. } => precompile_expr(index, slots)?,
             Part::Method {
                 name,
                 args,
@@ -123,7 +170,7 @@ fn precompile_ref(r: &mut Reference) -> Fallible<()> {
                 pre,
             } => {
                 for a in args.iter_mut() {
-                    precompile_expr(a)?;
+                    precompile_expr(a, slots)?;
                 }
                 let literal = match args.first() {
                     Some(Expr {
@@ -157,20 +204,20 @@ fn precompile_ref(r: &mut Reference) -> Fallible<()> {
     Ok(())
 }
 
-fn precompile_expr(e: &mut Expr) -> Fallible<()> {
+fn precompile_expr(e: &mut Expr, slots: &mut Slots) -> Fallible<()> {
     match &mut e.kind {
         ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => Ok(()),
-        ExprKind::Interpolated(b) => precompile_block(b),
-        ExprKind::Ref(r) => precompile_ref(r),
-        ExprKind::List(items) => items.iter_mut().try_for_each(precompile_expr),
+        ExprKind::Interpolated(b) => precompile_block(b, slots),
+        ExprKind::Ref(r) => precompile_ref(r, slots),
+        ExprKind::List(items) => items.iter_mut().try_for_each(|i| precompile_expr(i, slots)),
         ExprKind::Map(entries) => entries.iter_mut().try_for_each(|(k, v)| {
-            precompile_expr(k)?;
-            precompile_expr(v)
+            precompile_expr(k, slots)?;
+            precompile_expr(v, slots)
         }),
         ExprKind::Range(a, b) | ExprKind::Binary(_, a, b) => {
-            precompile_expr(a)?;
-            precompile_expr(b)
+            precompile_expr(a, slots)?;
+            precompile_expr(b, slots)
         }
-        ExprKind::Not(a) => precompile_expr(a),
+        ExprKind::Not(a) => precompile_expr(a, slots),
     }
 }

@@ -21,18 +21,23 @@ fn time(name: &str, template: &str, body: &str) -> f64 {
         context: &context,
         stage_variables: &stage,
     };
-    let n = 20_000;
     let mut bytes = 0;
     for _ in 0..1000 {
         bytes += t.render(&vars).unwrap().body.len();
     }
-    let start = Instant::now();
-    for _ in 0..n {
-        bytes += t.render(&vars).unwrap().body.len();
+    // The best of several batches: the machine is shared, and the fastest
+    // batch is the one least disturbed by other work.
+    let n = 4_000;
+    let mut best = f64::INFINITY;
+    for _ in 0..5 {
+        let start = Instant::now();
+        for _ in 0..n {
+            bytes += t.render(&vars).unwrap().body.len();
+        }
+        best = best.min(start.elapsed().as_secs_f64() * 1e6 / n as f64);
     }
-    let micros = start.elapsed().as_secs_f64() * 1e6 / n as f64;
-    println!("{name}: {micros:.2} µs per render ({bytes} bytes total)");
-    micros
+    println!("{name}: {best:.2} µs per render ({bytes} bytes total)");
+    best
 }
 
 #[test]

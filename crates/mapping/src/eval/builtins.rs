@@ -6,7 +6,7 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 
 use super::Eval;
-use crate::ast::Precompiled;
+use crate::ast::{LoopField, Precompiled};
 use crate::error::{ErrorKind, Failure, Fallible};
 use crate::jsonpath::{JsonPath, Matches};
 use crate::render;
@@ -75,13 +75,9 @@ impl<'a> Eval<'a> {
                 let Some(frame) = self.loops.get(depth) else {
                     return Value::Null;
                 };
-                match name {
-                    "index" => Value::Int(frame.index as i64),
-                    "count" => Value::Int(frame.index as i64 + 1),
-                    "hasNext" => Value::Bool(frame.index + 1 < frame.len),
-                    "first" => Value::Bool(frame.index == 0),
-                    "last" => Value::Bool(frame.index + 1 == frame.len),
-                    "parent" if depth > 0 => Value::Object(Builtin::Loop(depth - 1)),
+                match (LoopField::of(name), name) {
+                    (Some(field), _) => frame.field(field),
+                    (None, "parent") if depth > 0 => Value::Object(Builtin::Loop(depth - 1)),
                     _ => Value::Null,
                 }
             }

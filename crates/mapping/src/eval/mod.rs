@@ -10,6 +10,7 @@
 
 mod builtins;
 mod methods;
+mod scope;
 
 use std::cell::OnceCell;
 use std::rc::Rc;
@@ -20,8 +21,10 @@ use crate::ast::*;
 use crate::error::{Failure, Fallible};
 use crate::limits::*;
 use crate::render;
+use crate::util;
 use crate::value::{Builtin, Map, MapRef, Num, Value, arith, compare_nums};
 use crate::vars::{Overrides, Rendered, Variables};
+use scope::{Items, Locals, LoopFrame};
 
 /// Why rendering of a block stopped early.
 pub(crate) enum Flow {
@@ -37,39 +40,6 @@ impl From<Failure> for Flow {
 }
 
 type Flowing<T> = Result<T, Flow>;
-
-/// Template variables. A template names few of them, so a linear scan over
-/// names borrowed from the AST beats hashing.
-#[derive(Default)]
-struct Locals<'a> {
-    vars: Vec<(&'a str, Value<'a>)>,
-}
-
-impl<'a> Locals<'a> {
-    fn get(&self, name: &str) -> Option<&Value<'a>> {
-        self.vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
-    }
-
-    fn insert(&mut self, name: &'a str, value: Value<'a>) -> Option<Value<'a>> {
-        match self.vars.iter_mut().find(|(k, _)| *k == name) {
-            Some(slot) => Some(std::mem::replace(&mut slot.1, value)),
-            None => {
-                self.vars.push((name, value));
-                None
-            }
-        }
-    }
-
-    fn remove(&mut self, name: &str) -> Option<Value<'a>> {
-        let i = self.vars.iter().position(|(k, _)| *k == name)?;
-        Some(self.vars.swap_remove(i).1)
-    }
-}
-
-struct LoopFrame {
-    index: usize,
-    len: usize,
-}
 
 /// `$context.requestOverride` and `$context.responseOverride`, created on
 /// first touch.
@@ -92,6 +62,7 @@ pub(crate) struct Eval<'a> {
 /// Renders a compiled template.
 pub(crate) fn render<'a>(
     root: &'a Block,
+    slots: usize,
     vars: &'a Variables<'a>,
     body: &'a OnceCell<Doc<'a>>,
     size_hint: usize,
@@ -99,7 +70,7 @@ pub(crate) fn render<'a>(
     let mut ev = Eval {
         vars,
         body,
-        locals: Locals::default(),
+        locals: Locals::new(slots),
         loops: Vec::new(),
         overrides: None,
         out: String::with_capacity(size_hint),
@@ -158,8 +129,10 @@ impl<'a> Eval<'a> {
                 self.check_output()?;
             }
             Node::Ref(r) => {
-                let v = self.reference(r)?;
-                self.emit(&v).map_err(|f| f.at(r.span))?;
+                if !self.emit_encoded(r)? {
+                    let v = self.reference(r)?;
+                    self.emit(&v).map_err(|f| f.at(r.span))?;
+                }
             }
             Node::EscapedRef { prefix, reference } => {
                 // Velocity prints `\$x` for an undefined `$x`; references are
@@ -187,7 +160,7 @@ impl<'a> Eval<'a> {
             }
             Node::Foreach(f) => self.foreach(f)?,
             Node::Define(d) => {
-                self.locals.insert(&d.name, Value::Define(&d.body));
+                self.locals.insert(d.slot, Value::Define(&d.body));
             }
             Node::Break => return Err(Flow::Break),
             Node::Stop => return Err(Flow::Stop),
@@ -198,6 +171,9 @@ impl<'a> Eval<'a> {
     /// Writes a value as `$x` prints it.
     fn emit(&mut self, v: &Value<'a>) -> Fallible<()> {
         match v {
+            // Most references print a string: no need for the general printer.
+            Value::Str(s) => self.out.push_str(s),
+            Value::String(s) => self.out.push_str(s),
             Value::Define(block) => self.render_define(block)?,
             Value::Object(b) => {
                 if let Some(m) = self.builtin_as_map(*b) {
@@ -207,6 +183,54 @@ impl<'a> Eval<'a> {
             _ => render::display(v, &mut self.out)?,
         }
         self.check_output()
+    }
+
+    /// Prints `$util.base64Encode(x)`, `$util.escapeJavaScript(x)` or
+    /// `$util.urlEncode(x)` straight into the output, as `reference` then
+    /// `emit` would, without the intermediate string. This is the per-record
+    /// shape of PutRecords templates. Returns false for any other reference.
+    fn emit_encoded(&mut self, r: &'a Reference) -> Fallible<bool> {
+        let [
+            Part::Method {
+                args: arg,
+                span,
+                pre: Precompiled::Encoder(encoder),
+                ..
+            },
+        ] = r.parts.as_slice()
+        else {
+            return Ok(false);
+        };
+        let [arg] = arg.as_slice() else {
+            return Ok(false);
+        };
+        let encode: fn(&str, &mut String) = match encoder {
+            Encoder::Base64 => |s, out| util::base64_encode_into(s.as_bytes(), out),
+            Encoder::EscapeJavaScript => util::escape_javascript_into,
+            Encoder::UrlEncode => util::url_encode_into,
+        };
+        // A template may rebind `$util`; then it is an ordinary reference.
+        if r.builtin != Root::Util || self.locals.get(r.slot).is_some() {
+            return Ok(false);
+        }
+        self.tick(1).map_err(|f| f.at(*span))?;
+        let value = self.expr(arg).map_err(|f| f.at(*span))?;
+        if value.is_null() {
+            return Ok(true);
+        }
+        let owned;
+        let text = match value.as_str() {
+            Some(s) => s,
+            None => {
+                owned = self.text_of(&value).map_err(|f| f.at(*span))?;
+                &owned
+            }
+        };
+        self.tick(text.len() as u64 / 256)
+            .map_err(|f| f.at(*span))?;
+        encode(text, &mut self.out);
+        self.check_output().map_err(|f| f.at(r.span))?;
+        Ok(true)
     }
 
     fn render_define(&mut self, block: &'a Block) -> Fallible<()> {
@@ -248,13 +272,14 @@ impl<'a> Eval<'a> {
             .at(f.span)
             .into());
         }
-        let saved = self.locals.remove(&f.var);
+        let saved = self.locals.remove(f.slot);
         self.loops.push(LoopFrame {
             index: 0,
             len: items.len(),
         });
         let mut result = Ok(());
-        for (i, item) in items.into_iter().enumerate() {
+        for i in 0..items.len() {
+            let item = items.get(i);
             if let Err(e) = self.tick(1) {
                 result = Err(e.at(f.span).into());
                 break;
@@ -262,7 +287,7 @@ impl<'a> Eval<'a> {
             if let Some(frame) = self.loops.last_mut() {
                 frame.index = i;
             }
-            self.locals.insert(&f.var, item);
+            self.locals.insert(f.slot, item);
             match self.block(&f.body) {
                 Ok(()) => {}
                 Err(Flow::Break) => break,
@@ -274,16 +299,17 @@ impl<'a> Eval<'a> {
         }
         self.loops.pop();
         match saved {
-            Some(v) => self.locals.insert(&f.var, v),
-            None => self.locals.remove(&f.var),
+            Some(v) => self.locals.insert(f.slot, v),
+            None => self.locals.remove(f.slot),
         };
         result
     }
 
     /// What `#foreach` walks: list elements, map values, range numbers.
-    fn iteration_items(&mut self, v: &Value<'a>) -> Fallible<Vec<Value<'a>>> {
-        Ok(match v {
-            Value::Json(Doc::Array(a)) => a.iter().map(Value::from_json).collect(),
+    fn iteration_items(&mut self, v: &Value<'a>) -> Fallible<Items<'a>> {
+        Ok(Items::Values(match v {
+            // The usual case, a list from the body: walked in place.
+            Value::Json(Doc::Array(a)) => return Ok(Items::Body(a)),
             Value::Json(Doc::Object(o)) => o.iter().map(|(_, v)| Value::from_json(v)).collect(),
             Value::List(l) => l.borrow().items.clone(),
             Value::Map(m) => m.borrow().entries.iter().map(|(_, v)| v.clone()).collect(),
@@ -294,32 +320,33 @@ impl<'a> Eval<'a> {
             },
             // Velocity logs and skips anything it cannot iterate.
             _ => Vec::new(),
-        })
+        }))
     }
 
     // ----- references --------------------------------------------------
 
-    fn lookup(&self, name: &str) -> Value<'a> {
-        if let Some(v) = self.locals.get(name) {
+    /// A reference's root: a template variable, else a builtin of that name.
+    fn lookup(&self, r: &Reference) -> Value<'a> {
+        if let Some(v) = self.locals.get(r.slot) {
             return v.clone();
         }
-        match name {
-            "input" => Value::Object(Builtin::Input),
-            "util" => Value::Object(Builtin::Util),
-            "context" => Value::Object(Builtin::Context),
-            "stageVariables" => Value::Object(Builtin::StageVariables),
-            "foreach" if !self.loops.is_empty() => {
+        match r.builtin {
+            Root::Input => Value::Object(Builtin::Input),
+            Root::Util => Value::Object(Builtin::Util),
+            Root::Context => Value::Object(Builtin::Context),
+            Root::StageVariables => Value::Object(Builtin::StageVariables),
+            Root::Foreach if !self.loops.is_empty() => {
                 Value::Object(Builtin::Loop(self.loops.len() - 1))
             }
-            "velocityCount" => self
+            Root::VelocityCount => self
                 .loops
                 .last()
                 .map_or(Value::Null, |l| Value::Int(l.index as i64 + 1)),
-            "velocityHasNext" => self
+            Root::VelocityHasNext => self
                 .loops
                 .last()
                 .map_or(Value::Null, |l| Value::Bool(l.index + 1 < l.len)),
-            _ => Value::Null,
+            Root::Foreach | Root::None => Value::Null,
         }
     }
 
@@ -330,8 +357,48 @@ impl<'a> Eval<'a> {
     /// `#if($undefined)yes#end` and `#if(${a.b.c})yes#end` print `yes`,
     /// `!$undefined` is false.
     fn reference(&mut self, r: &'a Reference) -> Fallible<Value<'a>> {
-        let mut v = empty_if_null(self.lookup(&r.root));
-        for part in &r.parts {
+        if let (Some(field), Some(frame)) = (r.loop_field, self.loops.last()) {
+            // `$foreach.hasNext` and friends, unless the template has a
+            // variable of its own called `$foreach`.
+            if self.locals.get(r.slot).is_none() {
+                let v = frame.field(field);
+                self.tick(1)?;
+                return Ok(v);
+            }
+        }
+        // `$elem.a.b` on a variable holding a body object, the common case:
+        // walk the names on the document directly, and fall back to the
+        // general steps below at the first part that is not a plain name.
+        let mut rest = r.parts.as_slice();
+        let v = match self.locals.get(r.slot) {
+            Some(&Value::Json(mut doc)) => {
+                while let [Part::Property { name, span }, tail @ ..] = rest {
+                    let Doc::Object(_) = doc else { break };
+                    self.tick(1).map_err(|f| f.at(*span))?;
+                    rest = tail;
+                    match doc.get(name) {
+                        Some(child @ (Doc::Object(_) | Doc::Array(_))) => doc = child,
+                        Some(scalar) if tail.is_empty() => {
+                            return Ok(empty_if_null(Value::from_json(scalar)));
+                        }
+                        // A scalar, or nothing, with parts still to go: the
+                        // general steps take it from here.
+                        found => {
+                            let v = found.map_or(Value::Null, Value::from_json);
+                            return self.reference_rest(empty_if_null(v), rest);
+                        }
+                    }
+                }
+                Value::Json(doc)
+            }
+            _ => empty_if_null(self.lookup(r)),
+        };
+        self.reference_rest(v, rest)
+    }
+
+    /// The remaining parts of a reference, from value `v`.
+    fn reference_rest(&mut self, mut v: Value<'a>, rest: &'a [Part]) -> Fallible<Value<'a>> {
+        for part in rest {
             v = empty_if_null(self.access(v, part).map_err(|f| f.at(part.span()))?);
         }
         Ok(v)
@@ -413,10 +480,10 @@ impl<'a> Eval<'a> {
     /// `#set($a.b.c = v)` / `#set($a[k] = v)`.
     fn assign(&mut self, target: &'a Reference, value: Value<'a>) -> Fallible<()> {
         let Some((last, init)) = target.parts.split_last() else {
-            self.locals.insert(&target.root, value);
+            self.locals.insert(target.slot, value);
             return Ok(());
         };
-        let mut container = self.lookup(&target.root);
+        let mut container = self.lookup(target);
         for part in init {
             if container.is_null() {
                 return Ok(());
