@@ -78,6 +78,8 @@ impl<'a> Eval<'a> {
                 match (LoopField::of(name), name) {
                     (Some(field), _) => frame.field(field),
                     (None, "parent") if depth > 0 => Value::Object(Builtin::Loop(depth - 1)),
+                    // Velocity 1.7's `Scope.getTopmost()`: the outermost loop.
+                    (None, "topmost") => Value::Object(Builtin::Loop(0)),
                     _ => Value::Null,
                 }
             }
@@ -283,6 +285,7 @@ impl<'a> Eval<'a> {
                     "isFirst" | "getFirst" => "first",
                     "isLast" | "getLast" => "last",
                     "getParent" => "parent",
+                    "getTopmost" => "topmost",
                     _ => return self.builtin_map_method(b, name, args),
                 };
                 Ok(self.builtin_property(b, prop))

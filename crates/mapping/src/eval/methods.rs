@@ -129,7 +129,8 @@ impl<'a> Eval<'a> {
                 };
                 Value::string(r)
             }
-            ("substring", 1 | 2) => {
+            // `subSequence` returns a `CharSequence`, which prints the same.
+            ("substring", 1 | 2) | ("subSequence", 2) => {
                 let (Some(from), to) = (int_arg(0), int_arg(1)) else {
                     return Ok(Value::Null);
                 };
@@ -220,6 +221,27 @@ impl<'a> Eval<'a> {
                 None => Value::Null,
             },
             ("equals", 1) => Value::Bool(str_arg(0) == Some(s)),
+            ("contentEquals", 1) => match str_arg(0) {
+                Some(n) => Value::Bool(n == s),
+                None => Value::Null,
+            },
+            ("codePointAt", 1) => {
+                let Some(i) = int_arg(0) else {
+                    return Ok(Value::Null);
+                };
+                let units: Vec<u16> = s.encode_utf16().collect();
+                let Some(i) = usize::try_from(i).ok().filter(|&i| i < units.len()) else {
+                    return Err(Failure::runtime(format!(
+                        "codePointAt: index {i} out of range"
+                    )));
+                };
+                // A high surrogate followed by a low one is one code point.
+                let code = match char::decode_utf16(units[i..].iter().copied()).next() {
+                    Some(Ok(c)) => c as u32,
+                    _ => u32::from(units[i]),
+                };
+                Value::Int(i64::from(code))
+            }
             ("equalsIgnoreCase", 1) => match str_arg(0) {
                 Some(n) => Value::Bool(eq_ignore_case(s, n)),
                 None => Value::Bool(false),
