@@ -95,6 +95,15 @@ fn display_at(v: &Value<'_>, out: &mut String, top: bool, depth: usize) -> Falli
                 out.push(']');
             }
         }
+        Value::Map(m) if m.borrow().entry => {
+            let m = m.borrow();
+            for (i, (_, item)) in m.entries.iter().enumerate() {
+                if i > 0 {
+                    out.push('=');
+                }
+                display_at(item, out, false, depth + 1)?;
+            }
+        }
         Value::Map(m) => {
             let m = m.borrow();
             out.push('{');

@@ -63,6 +63,9 @@ pub(crate) struct Map<'a> {
     pub entries: Vec<(Rc<str>, Value<'a>)>,
     /// Header maps: a lookup falls back to a case-insensitive match.
     pub case_insensitive: bool,
+    /// An element of `entrySet()`, holding `key` and `value`: prints as
+    /// Java's `Map.Entry` does, `key=value`.
+    pub entry: bool,
 }
 
 impl<'a> Map<'a> {
@@ -137,7 +140,7 @@ impl<'a> Value<'a> {
     pub fn new_map(entries: Vec<(Rc<str>, Value<'a>)>) -> Value<'a> {
         Value::Map(Rc::new(RefCell::new(Map {
             entries,
-            case_insensitive: false,
+            ..Map::default()
         })))
     }
 

@@ -146,6 +146,7 @@ impl<'a> Eval<'a> {
             let mut m = Map {
                 entries: Vec::with_capacity(pairs.len()),
                 case_insensitive: ci,
+                entry: false,
             };
             for (k, v) in pairs {
                 // A repeated name keeps its last value, as single-value lookups do.

@@ -4,6 +4,7 @@
 //! method that exists but would throw in Java (an index out of range, say)
 //! is a render error at the call.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
@@ -15,7 +16,7 @@ use crate::error::{Failure, Fallible};
 use crate::javaregex;
 use crate::limits::MAX_COLLECTION_LEN;
 use crate::render;
-use crate::value::{Value, compare_nums};
+use crate::value::{Map, Value, compare_nums};
 
 impl<'a> Eval<'a> {
     pub(super) fn call(
@@ -583,10 +584,14 @@ impl<'a> Eval<'a> {
                 let list = entries
                     .into_iter()
                     .map(|(k, v)| {
-                        Value::new_map(vec![
-                            ("key".into(), Value::string(k.to_string())),
-                            ("value".into(), v),
-                        ])
+                        Value::Map(Rc::new(RefCell::new(Map {
+                            entries: vec![
+                                ("key".into(), Value::string(k.to_string())),
+                                ("value".into(), v),
+                            ],
+                            case_insensitive: false,
+                            entry: true,
+                        })))
                     })
                     .collect();
                 return Ok(Value::new_list(list, false));

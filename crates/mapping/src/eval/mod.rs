@@ -694,8 +694,8 @@ impl<'a> Eval<'a> {
         self.overrides.get_or_insert_with(|| {
             let sub = |ci: bool| {
                 Value::Map(Rc::new(std::cell::RefCell::new(Map {
-                    entries: Vec::new(),
                     case_insensitive: ci,
+                    ..Map::default()
                 })))
             };
             let request = Map {
@@ -704,11 +704,11 @@ impl<'a> Eval<'a> {
                     ("querystring".into(), sub(false)),
                     ("path".into(), sub(false)),
                 ],
-                case_insensitive: false,
+                ..Map::default()
             };
             let response = Map {
                 entries: vec![("header".into(), sub(true))],
-                case_insensitive: false,
+                ..Map::default()
             };
             OverrideMaps {
                 request: Rc::new(request.into()),
