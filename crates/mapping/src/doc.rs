@@ -34,9 +34,9 @@ pub(crate) type Member<'a> = (Cow<'a, str>, Doc<'a>);
 /// of them instead of one each, which is most of what parsing them costs.
 #[derive(Debug, Clone)]
 pub(crate) struct Members<'a> {
-    pub(super) slab: Rc<[Member<'a>]>,
-    pub(super) start: u32,
-    pub(super) end: u32,
+    slab: Rc<[Member<'a>]>,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> Members<'a> {

@@ -10,6 +10,7 @@
 //! other. Floats are correctly rounded.
 
 use std::borrow::Cow;
+use std::rc::Rc;
 
 use super::{Doc, Member, Members};
 
@@ -150,7 +151,7 @@ impl<'a> Parser<'a> {
         }
         self.depth -= 1;
         if self.pending.len() > pending_mark {
-            let slab: std::rc::Rc<[Member<'a>]> = self.members.drain(members_mark..).collect();
+            let slab: Rc<[Member<'a>]> = self.members.drain(members_mark..).collect();
             for (index, start, end) in self.pending.drain(pending_mark..) {
                 let range = |i: usize| u32::try_from(i - members_mark).map_err(|_| NotJson);
                 let members = Members {
