@@ -30,6 +30,9 @@
 //! - `$input.path` gives native values: maps print Java-style `{k=v}`, lists
 //!   from the body as compact JSON. `$input.json` gives JSON text; for a
 //!   missing path it gives `""` (LocalStack's behaviour; not recorded on AWS).
+//! - A list's `count()` is its `size()`: the AWS mapping-template reference
+//!   documents `$input.path('$.pets').count()`, though `java.util.List` has
+//!   no such method.
 //! - `$input.params('x')` searches path, then query string, then headers
 //!   (header names case-insensitive); repeated names give the last value.
 //! - An empty body is `{}`; a body that is not JSON is one JSON string.
