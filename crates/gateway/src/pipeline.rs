@@ -64,6 +64,16 @@ impl MethodRequest {
     }
 }
 
+/// Bytes as text for templates: borrowed when they are UTF-8 (the common
+/// case, checked with the fast validator), with replacement characters
+/// otherwise.
+pub fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// One request on its way through the stages.
 #[derive(Debug)]
 pub struct Exchange {
@@ -229,7 +239,7 @@ pub fn integration_request(
 ) -> Result<OutboundRequest, GatewayError> {
     let integration = &exchange.method().integration;
     let request = &exchange.request;
-    let body_text = String::from_utf8_lossy(&request.body);
+    let body_text = text(&request.body);
     let input = exchange.input(&body_text);
     let variables = Variables {
         input,
@@ -410,8 +420,8 @@ fn integration_response(
             )
         })?;
 
-    let request_body = String::from_utf8_lossy(&exchange.request.body);
-    let backend_body = String::from_utf8_lossy(&inbound.body);
+    let request_body = text(&exchange.request.body);
+    let backend_body = text(&inbound.body);
     let mut status = selected.status;
     let mut content_type = inbound.headers.get(header::CONTENT_TYPE).cloned();
     let mut overrides = Overrides::default();
@@ -507,7 +517,7 @@ pub fn error_response(
     error: GatewayError,
     exchange: &Exchange,
 ) -> Response<Full<Bytes>> {
-    let body = String::from_utf8_lossy(&exchange.request.body);
+    let body = text(&exchange.request.body);
     api.gateway_responses.respond(
         error,
         ErrorScope {

@@ -166,21 +166,39 @@ impl Signer {
         canonical.push('\n');
         canonical.push_str(&payload_hash);
 
-        let scope = format!("{date}/{}/{}/aws4_request", self.region, self.service);
-        let string_to_sign = format!(
-            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-            hex(&Sha256::digest(canonical.as_bytes()))
-        );
+        let mut scope =
+            String::with_capacity(date.len() + self.region.len() + self.service.len() + 16);
+        for part in [date, "/", &self.region, "/", &self.service, "/aws4_request"] {
+            scope.push_str(part);
+        }
+        let mut string_to_sign = String::with_capacity(128 + scope.len());
+        for part in [
+            "AWS4-HMAC-SHA256\n",
+            amz_date,
+            "\n",
+            &scope,
+            "\n",
+            &hex(&Sha256::digest(canonical.as_bytes())),
+        ] {
+            string_to_sign.push_str(part);
+        }
         let signature = self.with_key(credentials, date, time, |key| {
             aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes())
         });
-        request.set_header(
-            "Authorization",
-            format!(
-                "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-                credentials.access_key_id()
-            ),
-        );
+        let mut authorization = String::with_capacity(160 + signed_headers.len());
+        for part in [
+            "AWS4-HMAC-SHA256 Credential=",
+            credentials.access_key_id(),
+            "/",
+            &scope,
+            ", SignedHeaders=",
+            &signed_headers,
+            ", Signature=",
+            &signature,
+        ] {
+            authorization.push_str(part);
+        }
+        request.set_header("Authorization", authorization);
         Ok(())
     }
 
@@ -220,18 +238,32 @@ impl Signer {
     }
 }
 
-/// `20231114T221320Z`.
+/// `20231114T221320Z`. It changes once a second, so each thread keeps the
+/// last one.
 fn amz_date(time: SystemTime) -> String {
-    let t = time::OffsetDateTime::from(time);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    thread_local! {
+        static LAST: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((u64::MAX, String::new())) };
+    }
+    let second = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != second {
+            let t = time::OffsetDateTime::from(time);
+            let text = format!(
+                "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            );
+            *last = (second, text);
+        }
+        last.1.clone()
+    })
 }
 
 /// `http://host:port/path?query` → (`http://host:port`, `/path?query`).
