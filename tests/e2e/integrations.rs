@@ -1,14 +1,9 @@
 //! Integration forms beyond `service` + `action`: API Gateway ARN URIs,
 //! execution roles assumed with STS, `type: http` and `type: mock`.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{EchoServer, Gateway, GatewayOptions, Moto, client, write_config};
-
-async fn json_body(response: reqwest::Response) -> Value {
-    let text = response.text().await.unwrap();
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
+use crate::support::{EchoServer, Gateway, GatewayOptions, Moto, client, json_body, write_config};
 
 const ROLES_CONFIG: &str = r#"
 aws:

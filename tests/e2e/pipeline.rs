@@ -2,9 +2,9 @@
 //! validation, passthrough, integration responses, header mappings both ways,
 //! the injection guard, gateway responses, stages and limits.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{Gateway, Moto, client, repo_root, root_config};
+use crate::support::{Gateway, Moto, client, json_body, repo_root, root_config};
 
 fn pipeline_config() -> std::path::PathBuf {
     repo_root().join("tests/e2e/configs/pipeline.yaml")
@@ -18,11 +18,6 @@ fn calls(moto: &Moto, action: &str) -> usize {
         .lines()
         .filter(|l| l.contains(&needle))
         .count()
-}
-
-async fn json_body(response: reqwest::Response) -> Value {
-    let text = response.text().await.unwrap();
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -93,6 +93,14 @@ pub fn parse_http_uri(uri: &str) -> Result<(String, Operation), Error> {
     Ok((base, operation))
 }
 
+impl Operation {
+    /// A path-style operation from `path[?query]`, e.g. `{bucket}/{key}` or
+    /// `{bucket}?list-type=2`, as in API Gateway's `path/...` URIs.
+    pub fn path(path_and_query: &str) -> Result<Operation, Error> {
+        path_operation(path_and_query, path_and_query)
+    }
+}
+
 fn path_operation(path_and_query: &str, uri: &str) -> Result<Operation, Error> {
     let (path, query) = match path_and_query.split_once('?') {
         Some((path, query)) => (path, query),

@@ -270,6 +270,12 @@ pub fn root_config() -> PathBuf {
     repo_root().join("gateway.yaml")
 }
 
+/// A response body as JSON; panics with the text when it is not JSON.
+pub async fn json_body(response: reqwest::Response) -> serde_json::Value {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
 /// A plain HTTP client for talking to the gateway.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()

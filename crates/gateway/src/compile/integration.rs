@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use gateway_integration::{
-    AwsUri, Call, Credentials, Endpoint, EndpointSource, Operation, Service, Signer, UriTemplate,
-    parse_http_uri,
+    AwsUri, Call, Credentials, Endpoint, EndpointSource, Operation, Service, Signer, parse_http_uri,
 };
 
 use crate::api::{Backend, Integration};
@@ -212,19 +211,7 @@ fn aws_backend(
                 }
                 (None, Some(path)) => {
                     let path = substitute(path, "path", problems)?;
-                    let (path, query) = path.split_once('?').unwrap_or((&path, ""));
-                    let operation = UriTemplate::parse(path).and_then(|path| {
-                        let query = query
-                            .split('&')
-                            .filter(|p| !p.is_empty())
-                            .map(|pair| {
-                                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                                UriTemplate::parse(value).map(|v| (name.to_string(), v))
-                            })
-                            .collect::<Result<_, _>>()?;
-                        Ok(Operation::Path { path, query })
-                    });
-                    operation
+                    Operation::path(&path)
                         .map_err(|e| problems.push(&key("path"), e.to_string()))
                         .ok()?
                 }
