@@ -1,5 +1,8 @@
 //! The HTTP server: accepts connections, turns each hyper request into a
 //! [`MethodRequest`], runs the pipeline, and logs one line per request.
+//!
+//! Each worker thread runs [`serve`] on its own single-threaded runtime with
+//! its own listening socket and backend client (see `cli::run`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -12,7 +15,7 @@ use http::{Request, Response, header};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
@@ -22,6 +25,9 @@ use gateway_integration::Client;
 use crate::api::Api;
 use crate::gateway_response::{GatewayError, ResponseType};
 use crate::pipeline::{self, Exchange, MethodRequest};
+
+/// How long a client may take to send a request's line and headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
@@ -35,7 +41,13 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) {
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // A client that sends its request head slowly, or not at all, is cut off
+    // instead of holding a connection forever.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
