@@ -19,7 +19,10 @@ if ! command -v "$python" >/dev/null 2>&1; then
   exit 1
 fi
 echo "install-moto: installing moto server into $venv" >&2
-"$python" -m venv "$venv"
+if ! "$python" -m venv "$venv"; then
+  echo "install-moto: could not create a virtualenv with $python; on Debian/Ubuntu install python3-venv" >&2
+  exit 1
+fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
 cp "$requirements" "$stamp"
 "$venv/bin/python" -c "import moto; print(\"install-moto: moto\", moto.__version__)" >&2
