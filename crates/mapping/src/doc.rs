@@ -4,8 +4,8 @@
 //! through `$input.path` / `$input.json`. Strings without escapes borrow from
 //! the body and objects are plain slices in document order, which makes the
 //! parse several times cheaper than building a `serde_json::Value` (the
-//! PutRecords hot path parses up to 500 records per request). The parser is
-//! in [`parser`].
+//! PutRecords hot path parses up to 500 records per request). `serde_json`
+//! parses; [`parser`] builds the tree from its visitor callbacks.
 
 mod parser;
 

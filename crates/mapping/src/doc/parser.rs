@@ -1,21 +1,21 @@
-//! A JSON parser that builds the borrowed [`Doc`] tree directly.
+//! Builds the borrowed [`Doc`] tree with `serde_json`'s parser.
 //!
-//! The PutRecords hot path parses every request body (up to 500 records), so
-//! this is written for that shape: strings are found eight bytes at a time
-//! and borrowed from the body unless they contain escapes, and nothing goes
-//! through serde's visitor machinery. It accepts exactly what `serde_json`
-//! accepts (RFC 8259, no trailing characters, at most 127 levels of nesting,
-//! no lone surrogates, no numbers out of `f64` range), which the differential
-//! tests below check, so a body that is not JSON for one is not JSON for the
-//! other. Floats are correctly rounded.
+//! `serde_json::Deserializer` does the parsing (RFC 8259, no trailing
+//! characters, at most 127 levels of nesting, no lone surrogates, no numbers
+//! out of `f64` range, floats correctly rounded with its `float_roundtrip`
+//! feature); the visitors here only assemble the tree. Strings without
+//! escapes arrive through `visit_borrowed_str` and are borrowed from the body.
+//! Objects that are elements of one array share one slab of members (see
+//! [`Members`]), which is most of what building a PutRecords body costs, so
+//! the members of those objects stay on a stack until the array closes.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::rc::Rc;
 
-use super::{Doc, Member, Members};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-/// `serde_json`'s recursion limit: the 128th nested array or object fails.
-const MAX_DEPTH: usize = 127;
+use super::{Doc, Member, Members};
 
 /// Why a body is not JSON. The reason is not reported anywhere: a body that
 /// does not parse is used as a string.
@@ -26,381 +26,218 @@ type Parsed<T> = Result<T, NotJson>;
 
 /// Parses a whole JSON text.
 pub(crate) fn parse(text: &str) -> Parsed<Doc<'_>> {
-    let mut p = Parser {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        depth: 0,
+    let mut de = serde_json::Deserializer::from_str(text);
+    let mut stacks = Stacks {
         // Sized for a typical body so the stacks rarely grow.
         items: Vec::with_capacity(32),
         members: Vec::with_capacity(32),
         pending: Vec::with_capacity(32),
     };
-    let value = p.value()?;
-    p.skip_ws();
-    if p.pos == p.bytes.len() {
-        Ok(value)
-    } else {
-        Err(NotJson)
+    Seed {
+        stacks: &mut stacks,
+        to: To::Root,
     }
+    .deserialize(&mut de)
+    .map_err(|_: serde_json::Error| NotJson)?;
+    de.end().map_err(|_| NotJson)?;
+    stacks.items.pop().ok_or(NotJson)
 }
 
-struct Parser<'a> {
-    text: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
-    depth: usize,
-    /// Elements of the arrays being parsed, innermost last. Each array is
-    /// moved out into a vector of exactly its size when it closes.
+/// Work stacks shared by the whole parse. Values are pushed here as they
+/// are parsed rather than returned through serde's layers, and each array
+/// and object is moved out into an allocation of exactly its size when it
+/// closes.
+struct Stacks<'a> {
+    /// Elements of the arrays being parsed, innermost last (and the
+    /// top-level value, at the end).
     items: Vec<Doc<'a>>,
     /// Members of the objects being parsed, innermost last. The objects
     /// that are elements of one array stay here until the array closes, and
-    /// then share one slab (see [`Members`]).
+    /// then share one slab.
     members: Vec<Member<'a>>,
     /// Object elements of the arrays being parsed, waiting for their slab:
     /// the element's index in `items` and its range in `members`.
     pending: Vec<(usize, usize, usize)>,
 }
 
-impl<'a> Parser<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
-    }
+/// Where a parsed value goes.
+enum To<'a> {
+    /// The `items` stack, as the top-level value.
+    Root,
+    /// The `items` stack, as an array element.
+    Item,
+    /// The `members` stack, under this name.
+    Member(Cow<'a, str>),
+}
 
-    fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.pos += 1;
+/// One JSON value, parsed onto the stacks.
+struct Seed<'s, 'a> {
+    stacks: &'s mut Stacks<'a>,
+    to: To<'a>,
+}
+
+impl<'a> Seed<'_, 'a> {
+    fn put(self, doc: Doc<'a>) {
+        match self.to {
+            To::Root | To::Item => self.stacks.items.push(doc),
+            To::Member(key) => self.stacks.members.push((key, doc)),
         }
     }
+}
 
-    fn eat(&mut self, b: u8) -> bool {
-        if self.peek() == Some(b) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
+impl<'de> DeserializeSeed<'de> for Seed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
     }
 
-    fn value(&mut self) -> Parsed<Doc<'a>> {
-        self.skip_ws();
-        match self.peek().ok_or(NotJson)? {
-            b'{' => {
-                let (start, end) = self.object()?;
-                let members = self.members.drain(start..end).collect::<Vec<_>>();
-                Ok(Doc::Object(Members::new(members)))
-            }
-            b'[' => self.array(),
-            b'"' => {
-                self.pos += 1;
-                self.string().map(Doc::Str)
-            }
-            b't' => self.literal(b"true", Doc::Bool(true)),
-            b'f' => self.literal(b"false", Doc::Bool(false)),
-            b'n' => self.literal(b"null", Doc::Null),
-            b'-' | b'0'..=b'9' => self.number(),
-            _ => Err(NotJson),
-        }
-    }
-
-    fn literal(&mut self, word: &[u8], value: Doc<'a>) -> Parsed<Doc<'a>> {
-        if self.bytes[self.pos..].starts_with(word) {
-            self.pos += word.len();
-            Ok(value)
-        } else {
-            Err(NotJson)
-        }
-    }
-
-    fn enter(&mut self) -> Parsed<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(NotJson);
-        }
-        self.pos += 1;
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.put(Doc::Null);
         Ok(())
     }
 
-    fn array(&mut self) -> Parsed<Doc<'a>> {
-        self.enter()?;
-        let items_mark = self.items.len();
-        let members_mark = self.members.len();
-        let pending_mark = self.pending.len();
-        self.skip_ws();
-        if !self.eat(b']') {
-            loop {
-                self.skip_ws();
-                if self.peek() == Some(b'{') {
-                    // An object element: its members stay on the stack.
-                    let (start, end) = self.object()?;
-                    self.pending.push((self.items.len(), start, end));
-                    self.items.push(Doc::Null);
-                } else {
-                    let item = self.value()?;
-                    self.items.push(item);
-                }
-                self.skip_ws();
-                if self.eat(b',') {
-                    continue;
-                }
-                if self.eat(b']') {
-                    break;
-                }
-                return Err(NotJson);
-            }
-        }
-        self.depth -= 1;
-        if self.pending.len() > pending_mark {
-            let slab: Rc<[Member<'a>]> = self.members.drain(members_mark..).collect();
-            for (index, start, end) in self.pending.drain(pending_mark..) {
-                let range = |i: usize| u32::try_from(i - members_mark).map_err(|_| NotJson);
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        self.put(Doc::Bool(v));
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.put(Doc::Int(v));
+        Ok(())
+    }
+
+    /// Beyond `i64`, a double, as `serde_json::Value::as_f64` reads it.
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.put(match i64::try_from(v) {
+            Ok(i) => Doc::Int(i),
+            Err(_) => Doc::Float(v as f64),
+        });
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        self.put(Doc::Float(v));
+        Ok(())
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
+        self.put(Doc::Str(Cow::Borrowed(v)));
+        Ok(())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.put(Doc::Str(Cow::Owned(v.to_owned())));
+        Ok(())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<(), E> {
+        self.put(Doc::Str(Cow::Owned(v)));
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let stacks = self.stacks;
+        let items_mark = stacks.items.len();
+        let members_mark = stacks.members.len();
+        let pending_mark = stacks.pending.len();
+        while seq
+            .next_element_seed(Seed {
+                stacks: &mut *stacks,
+                to: To::Item,
+            })?
+            .is_some()
+        {}
+        if stacks.pending.len() > pending_mark {
+            let slab: Rc<[Member<'de>]> = stacks.members.drain(members_mark..).collect();
+            for (index, start, end) in stacks.pending.drain(pending_mark..) {
+                let offset = |i: usize| {
+                    u32::try_from(i - members_mark)
+                        .map_err(|_| de::Error::custom("too many members"))
+                };
                 let members = Members {
                     slab: slab.clone(),
-                    start: range(start)?,
-                    end: range(end)?,
+                    start: offset(start)?,
+                    end: offset(end)?,
                 };
-                if let Some(slot) = self.items.get_mut(index) {
+                if let Some(slot) = stacks.items.get_mut(index) {
                     *slot = Doc::Object(members);
                 }
             }
         }
-        Ok(Doc::Array(self.items.drain(items_mark..).collect()))
+        let items = stacks.items.drain(items_mark..).collect();
+        Seed {
+            stacks,
+            to: self.to,
+        }
+        .put(Doc::Array(items));
+        Ok(())
     }
 
-    /// Parses an object's members onto the `members` stack and returns
-    /// their range there; the caller decides where they are stored.
-    fn object(&mut self) -> Parsed<(usize, usize)> {
-        self.enter()?;
-        let start = self.members.len();
-        self.skip_ws();
-        if !self.eat(b'}') {
-            loop {
-                self.skip_ws();
-                if !self.eat(b'"') {
-                    return Err(NotJson);
-                }
-                let key = self.string()?;
-                self.skip_ws();
-                if !self.eat(b':') {
-                    return Err(NotJson);
-                }
-                self.skip_ws();
-                let value = if self.eat(b'"') {
-                    // String values are the common case; skip the dispatch.
-                    Doc::Str(self.string()?)
-                } else {
-                    self.value()?
-                };
-                self.members.push((key, value));
-                self.skip_ws();
-                if self.eat(b',') {
-                    continue;
-                }
-                if self.eat(b'}') {
-                    break;
-                }
-                return Err(NotJson);
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let stacks = self.stacks;
+        let start = stacks.members.len();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            map.next_value_seed(Seed {
+                stacks: &mut *stacks,
+                to: To::Member(key),
+            })?;
+        }
+        match self.to {
+            To::Item => {
+                // An array element: its members stay on the stack until the
+                // array closes and gives them a shared slab; `Null` holds
+                // its place.
+                let end = stacks.members.len();
+                stacks.pending.push((stacks.items.len(), start, end));
+                stacks.items.push(Doc::Null);
+            }
+            to => {
+                let members = stacks.members.drain(start..).collect::<Vec<_>>();
+                Seed { stacks, to }.put(Doc::Object(Members::new(members)));
             }
         }
-        self.depth -= 1;
-        Ok((start, self.members.len()))
-    }
-
-    /// A string's contents, after its opening quote. Borrowed when it has no
-    /// escapes. Inlined: it is most of the parse, and called from three places.
-    #[inline(always)]
-    fn string(&mut self) -> Parsed<Cow<'a, str>> {
-        let start = self.pos;
-        self.pos = scan_plain(self.bytes, self.pos);
-        match self.peek() {
-            Some(b'"') => {
-                let s = &self.text[start..self.pos];
-                self.pos += 1;
-                Ok(Cow::Borrowed(s))
-            }
-            Some(b'\\') => self.escaped(start).map(Cow::Owned),
-            // A control character or the end of the text.
-            _ => Err(NotJson),
-        }
-    }
-
-    /// A string with escapes, from its start to the first backslash at `pos`.
-    #[cold]
-    fn escaped(&mut self, start: usize) -> Parsed<String> {
-        let mut owned = String::with_capacity(self.pos - start + 16);
-        owned.push_str(&self.text[start..self.pos]);
-        self.escaped_rest(&mut owned)?;
-        Ok(owned)
-    }
-
-    /// Continues a string at a backslash, appending to `out`, through the
-    /// closing quote.
-    fn escaped_rest(&mut self, out: &mut String) -> Parsed<()> {
-        loop {
-            match self.peek().ok_or(NotJson)? {
-                b'"' => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                b'\\' => {
-                    let letter = *self.bytes.get(self.pos + 1).ok_or(NotJson)?;
-                    self.pos += 2;
-                    let c = match letter {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => self.unicode_escape()?,
-                        _ => return Err(NotJson),
-                    };
-                    out.push(c);
-                }
-                _ => {
-                    let start = self.pos;
-                    self.pos = scan_plain(self.bytes, self.pos);
-                    if self.pos == start {
-                        // A control character.
-                        return Err(NotJson);
-                    }
-                    out.push_str(&self.text[start..self.pos]);
-                }
-            }
-        }
-    }
-
-    /// `XXXX` after `\u`, and the low half of a surrogate pair if needed.
-    /// Leaves `pos` after the last hex digit consumed.
-    fn unicode_escape(&mut self) -> Parsed<char> {
-        let hi = self.hex4()?;
-        let code = match hi {
-            0xD800..=0xDBFF => {
-                if !(self.eat(b'\\') && self.eat(b'u')) {
-                    return Err(NotJson);
-                }
-                let lo = self.hex4()?;
-                if !(0xDC00..=0xDFFF).contains(&lo) {
-                    return Err(NotJson);
-                }
-                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-            }
-            0xDC00..=0xDFFF => return Err(NotJson),
-            _ => hi,
-        };
-        char::from_u32(code).ok_or(NotJson)
-    }
-
-    fn hex4(&mut self) -> Parsed<u32> {
-        let digits = self.bytes.get(self.pos..self.pos + 4).ok_or(NotJson)?;
-        let mut v = 0;
-        for &d in digits {
-            let n = (d as char).to_digit(16).ok_or(NotJson)?;
-            v = v * 16 + n;
-        }
-        self.pos += 4;
-        Ok(v)
-    }
-
-    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`: an integer when it
-    /// has neither fraction nor exponent and fits an `i64`, else a double.
-    fn number(&mut self) -> Parsed<Doc<'a>> {
-        let start = self.pos;
-        let negative = self.eat(b'-');
-        let int_start = self.pos;
-        match self.peek() {
-            Some(b'0') => self.pos += 1,
-            Some(b'1'..=b'9') => self.digits(),
-            _ => return Err(NotJson),
-        }
-        let int_end = self.pos;
-        let mut integral = true;
-        if self.eat(b'.') {
-            integral = false;
-            if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return Err(NotJson);
-            }
-            self.digits();
-        }
-        if matches!(self.peek(), Some(b'e' | b'E')) {
-            integral = false;
-            self.pos += 1;
-            if matches!(self.peek(), Some(b'+' | b'-')) {
-                self.pos += 1;
-            }
-            if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return Err(NotJson);
-            }
-            self.digits();
-        }
-        if integral {
-            if let Some(i) = integer(&self.bytes[int_start..int_end], negative) {
-                return Ok(i);
-            }
-        }
-        let f: f64 = self.text[start..self.pos].parse().map_err(|_| NotJson)?;
-        if f.is_infinite() {
-            // serde_json refuses numbers beyond `f64`.
-            return Err(NotJson);
-        }
-        Ok(Doc::Float(f))
-    }
-
-    fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
+        Ok(())
     }
 }
 
-/// An integer that fits, as `serde_json` reads it: `-0` is the double `-0.0`.
-fn integer<'a>(digits: &[u8], negative: bool) -> Option<Doc<'a>> {
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if !negative {
-        return i64::try_from(v).ok().map(Doc::Int);
-    }
-    match v {
-        0 => Some(Doc::Float(-0.0)),
-        v if v <= i64::MAX as u64 + 1 => Some(Doc::Int((v as i64).wrapping_neg())),
-        _ => None,
+/// An object member's name.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(KeySeed)
     }
 }
 
-/// The end of the run of plain string bytes (not `"`, `\` or a control
-/// character) starting at `pos`, checked eight bytes at a time.
-fn scan_plain(bytes: &[u8], mut pos: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // Sets the high bit of each byte of `w` that is zero.
-    let zero_bytes = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
-    while let Some(chunk) = bytes.get(pos..pos + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        let quote = zero_bytes(w ^ (ONES * u64::from(b'"')));
-        let backslash = zero_bytes(w ^ (ONES * u64::from(b'\\')));
-        // Bytes below 0x20: high bit set after subtracting 0x20, and clear
-        // before (so bytes >= 0x80 do not count).
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-        let hits = quote | backslash | control;
-        if hits != 0 {
-            // The lowest flagged byte is exact; borrows only propagate upwards.
-            return pos + (hits.trailing_zeros() / 8) as usize;
-        }
-        pos += 8;
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
     }
-    while let Some(&b) = bytes.get(pos) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            break;
-        }
-        pos += 1;
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
     }
-    pos
+
+    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
+    }
 }
 
 #[cfg(test)]
@@ -660,13 +497,56 @@ mod tests {
         }
     }
 
+    /// Strings whose first quote, backslash or control character falls on
+    /// either side of an eight-byte boundary, or after multi-byte characters.
     #[test]
-    fn scan_finds_the_first_special_byte() {
-        let text = "abcdefgh\"ij";
-        assert_eq!(scan_plain(text.as_bytes(), 0), 8);
-        assert_eq!(scan_plain(b"abcdefghijklmnop\\", 0), 16);
-        assert_eq!(scan_plain(b"a\x1fb", 0), 1);
-        assert_eq!(scan_plain("ééééé\"".as_bytes(), 0), 10);
-        assert_eq!(scan_plain(b"abc", 0), 3);
+    fn strings_end_at_the_first_special_byte() {
+        for text in [
+            "\"abcdefgh\"",
+            "\"abcdefghijklmnop\\n\"",
+            "\"a\u{1f}b\"",
+            "\"ééééé\"",
+            "\"abc\"",
+            "\"abcdefg\"",
+            "\"abcdefghi\"",
+            "\"abcdefgh\\\"ij\"",
+        ] {
+            check(text);
+        }
+        assert!(matches!(
+            parse("\"abcdefgh\""),
+            Ok(Doc::Str(Cow::Borrowed("abcdefgh")))
+        ));
+        assert!(matches!(
+            parse("\"abcdefghijklmnop\\n\""),
+            Ok(Doc::Str(Cow::Owned(s))) if s == "abcdefghijklmnop\n"
+        ));
+        assert!(parse("\"a\u{1f}b\"").is_err());
+    }
+
+    /// Floats are correctly rounded (`serde_json`'s `float_roundtrip`), so
+    /// they agree bit for bit with the standard library's parser.
+    #[test]
+    fn floats_are_correctly_rounded() {
+        for text in [
+            "0.1",
+            "2.2250738585072014e-308",
+            "2.2250738585072011e-308",
+            "4.9e-324",
+            "1.7976931348623157e308",
+            "9007199254740993.0",
+            "3.141592653589793238462643383279",
+            "0.30000000000000004",
+            "8.95",
+            "123456789012345678901234567890",
+            "1.00000000000000011102230246251565404236316680908203125",
+            "7.038531e-26",
+        ] {
+            let Ok(Doc::Float(f)) = parse(text) else {
+                panic!("{text}: not a float")
+            };
+            let expected: f64 = text.parse().unwrap();
+            assert_eq!(f.to_bits(), expected.to_bits(), "{text}");
+        }
     }
 }
