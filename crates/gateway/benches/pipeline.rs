@@ -14,6 +14,10 @@ use gateway::config::Loaded;
 use gateway::pipeline::{self, Exchange, MethodRequest};
 use gateway_integration::Credentials;
 
+// The allocator of the `gateway` binary, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn api() -> Api {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../gateway.yaml");
     let loaded = Loaded::from_file(&path).unwrap();
