@@ -88,15 +88,6 @@ fn xml_values(xml: &str, tag: &str) -> Vec<String> {
         .collect()
 }
 
-/// How many calls moto logged whose request line contains `needle`.
-fn moto_calls(moto: &Moto, needle: &str) -> usize {
-    moto.process
-        .log_text()
-        .lines()
-        .filter(|l| l.contains(needle))
-        .count()
-}
-
 /// `POST /moto-api/<path>` with a JSON body: moto's own settings, which are
 /// not AWS calls and need no signature.
 async fn moto_api(moto: &Moto, path: &str, body: Value) {
@@ -203,7 +194,7 @@ async fn sqs_example_sends_receives_and_deletes_messages() {
     let form_id = xml_values(&sent.text, "MessageId").pop().unwrap();
     let form_request = sent.request_id().to_string();
     // Both protocols were used: one call with ?Action= (JSON), one without (Query).
-    assert_eq!(moto_calls(&moto, "POST /?Action=SendMessage "), 1);
+    assert_eq!(moto.calls("POST /?Action=SendMessage "), 1);
 
     let depth = call(http.get(url("/queue/depth"))).await.expect(200);
     assert_eq!(depth.json(), json!({"visible": 2, "in_flight": 0}));
@@ -239,7 +230,7 @@ async fn sqs_example_sends_receives_and_deletes_messages() {
     // Deleting needs the receipt handle; without it nothing is sent.
     let refused = call(http.delete(url("/orders"))).await.expect(400);
     assert_eq!(refused.header("x-amzn-errortype"), "BAD_REQUEST_PARAMETERS");
-    assert_eq!(moto_calls(&moto, "Action=DeleteMessage "), 0);
+    assert_eq!(moto.calls("Action=DeleteMessage "), 0);
     for message in &received {
         call(
             http.delete(url("/orders"))
@@ -348,7 +339,7 @@ async fn dynamodb_example_puts_gets_and_queries_plain_json() {
     .await
     .expect(400);
     assert_eq!(refused.header("x-amzn-errortype"), "BAD_REQUEST_BODY");
-    assert_eq!(moto_calls(&moto, "Action=PutItem "), 3);
+    assert_eq!(moto.calls("Action=PutItem "), 3);
 
     let item = call(http.get(url("/customers/O'Brien/orders/o-1")))
         .await
@@ -561,7 +552,7 @@ async fn stepfunctions_example_starts_and_describes_executions() {
         format!("arn:aws:states:us-east-1:123456789012:execution:gateway-order-workflow:{id}")
     );
     assert_eq!(started.header("location"), format!("/orders/{id}"));
-    assert_eq!(moto_calls(&moto, "Action=StartExecution "), 1);
+    assert_eq!(moto.calls("Action=StartExecution "), 1);
 
     let deadline = Instant::now() + Duration::from_secs(20);
     let described = loop {
@@ -773,16 +764,11 @@ async fn lambda_example_deploys_and_invokes_functions() {
     .expect(202);
     // Two calls by the function's name, two by its ARN (the `uri:` route).
     assert_eq!(
-        moto_calls(
-            &moto,
-            "POST /2015-03-31/functions/gateway-greeter/invocations "
-        ),
+        moto.calls("POST /2015-03-31/functions/gateway-greeter/invocations "),
         2
     );
     assert_eq!(
-        moto_calls(
-            &moto,
-            "POST /2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:gateway-greeter/invocations "
+        moto.calls("POST /2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:gateway-greeter/invocations "
         ),
         2
     );
@@ -946,7 +932,7 @@ async fn ssm_example_needs_configuration_only() {
         .await
         .expect(400);
     // The generic call: `?Action=` only, the target and content type from mappings.
-    assert_eq!(moto_calls(&moto, "POST /?Action=PutParameter "), 3);
+    assert_eq!(moto.calls("POST /?Action=PutParameter "), 3);
 
     let setting = call(http.get(url("/settings/db/host"))).await.expect(200);
     assert_eq!(

@@ -12,12 +12,7 @@ fn pipeline_config() -> std::path::PathBuf {
 
 /// How many calls of `action` moto has received.
 fn calls(moto: &Moto, action: &str) -> usize {
-    let needle = format!("Action={action} ");
-    moto.process
-        .log_text()
-        .lines()
-        .filter(|l| l.contains(&needle))
-        .count()
+    moto.calls(&format!("Action={action} "))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -180,6 +180,16 @@ impl Moto {
             roles,
         }
     }
+
+    /// How many calls moto logged whose request line contains `needle`
+    /// (`"Action=PutRecord "`, `"PUT /bucket/"`).
+    pub fn calls(&self, needle: &str) -> usize {
+        self.process
+            .log_text()
+            .lines()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
 }
 
 /// The real gateway binary, serving a configuration on an ephemeral port.
