@@ -6,11 +6,11 @@
 //! the URL is built and signed by the gateway and a redirect would need a new
 //! signature anyway.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use http_body_util::{BodyExt, Full};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -115,33 +115,21 @@ impl Client {
                     Error::BadResponse(root_cause(&e))
                 }
             })?;
-            let (parts, mut body) = response.into_parts();
-            let mut collected = BytesMut::new();
-            let mut single: Option<Bytes> = None;
-            while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| Error::BadResponse(root_cause(&e)))?;
-                let Ok(data) = frame.into_data() else {
-                    continue;
-                };
-                let total = collected.len() + single.as_ref().map_or(0, Bytes::len) + data.len();
-                if total > self.max_response_bytes {
-                    return Err(Error::BadResponse(format!(
-                        "the response body is larger than {} bytes",
-                        self.max_response_bytes
-                    )));
-                }
-                // Most bodies arrive in one frame: keep it without copying.
-                match single.take() {
-                    None if collected.is_empty() => single = Some(data),
-                    previous => {
-                        if let Some(previous) = previous {
-                            collected.extend_from_slice(&previous);
-                        }
-                        collected.extend_from_slice(&data);
+            let (parts, body) = response.into_parts();
+            let body = Limited::new(body, self.max_response_bytes)
+                .collect()
+                .await
+                .map_err(|e| {
+                    if e.is::<LengthLimitError>() {
+                        Error::BadResponse(format!(
+                            "the response body is larger than {} bytes",
+                            self.max_response_bytes
+                        ))
+                    } else {
+                        Error::BadResponse(root_cause(&*e))
                     }
-                }
-            }
-            let body = single.unwrap_or_else(|| collected.freeze());
+                })?
+                .to_bytes();
             Ok(InboundResponse {
                 status: parts.status,
                 headers: parts.headers,
@@ -155,9 +143,18 @@ impl Client {
     }
 }
 
-/// TLS with the system's root certificates. A system without any still gets a
-/// client: plain HTTP works and HTTPS fails with a certificate error.
+/// TLS with the system's root certificates, read once per process: every
+/// worker's client shares them. A system without any still gets a client:
+/// plain HTTP works and HTTPS fails with a certificate error.
 fn tls_config() -> Result<rustls::ClientConfig, Error> {
+    static CONFIG: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| load_tls_config().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(Error::Client)
+}
+
+fn load_tls_config() -> Result<rustls::ClientConfig, Error> {
     let mut roots = rustls::RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     for certificate in native.certs {
@@ -182,4 +179,62 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// A backend on loopback that answers one request with `body`, sent in
+    /// chunks of `chunk` bytes (chunked transfer encoding).
+    async fn backend(body: Vec<u8>, chunk: usize) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await.unwrap();
+            let mut answer = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+            for piece in body.chunks(chunk) {
+                answer.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+                answer.extend_from_slice(piece);
+                answer.extend_from_slice(b"\r\n");
+            }
+            answer.extend_from_slice(b"0\r\n\r\n");
+            socket.write_all(&answer).await.unwrap();
+        });
+        url
+    }
+
+    async fn fetch(limit: usize, body: Vec<u8>, chunk: usize) -> Result<Bytes, Error> {
+        let client = Client::new(&ClientOptions {
+            max_response_bytes: limit,
+            ..ClientOptions::default()
+        })
+        .unwrap();
+        let url = backend(body, chunk).await;
+        let request = OutboundRequest::new(http::Method::GET, url);
+        client
+            .send(request, Duration::from_secs(10))
+            .await
+            .map(|response| response.body)
+    }
+
+    #[tokio::test]
+    async fn reads_bodies_up_to_the_limit_in_one_frame_or_many() {
+        let body: Vec<u8> = (0..100u8).collect();
+        assert_eq!(fetch(100, body.clone(), 100).await.unwrap(), body);
+        assert_eq!(fetch(100, body.clone(), 7).await.unwrap(), body);
+    }
+
+    #[tokio::test]
+    async fn refuses_a_body_over_the_limit() {
+        let error = fetch(100, vec![b'x'; 101], 30).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::BadResponse(m) if m == "the response body is larger than 100 bytes"),
+            "{error:?}"
+        );
+    }
 }

@@ -1,17 +1,14 @@
 //! Where an integration request goes: the service's endpoint for a region, or
 //! an override from the configuration or the SDK-standard environment variables.
 
-use crate::request::encode_query_component;
 use crate::{Error, Service};
 
-/// A resolved service endpoint. Built once at load; the request path only
-/// formats URLs from it.
+/// A resolved service endpoint. Built once at load; an integration's
+/// [`crate::Call`] keeps its base and builds each request's URL on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
     /// `scheme://authority[/prefix]`, without a trailing slash.
     base: String,
-    region: String,
-    signing_name: String,
     /// Where the endpoint came from, for the startup log.
     source: EndpointSource,
 }
@@ -60,8 +57,6 @@ impl Endpoint {
         };
         Ok(Self {
             base: validate(&url)?,
-            region: region.to_string(),
-            signing_name: service.signing_name.clone(),
             source,
         })
     }
@@ -71,28 +66,8 @@ impl Endpoint {
         &self.base
     }
 
-    pub fn region(&self) -> &str {
-        &self.region
-    }
-
-    /// The SigV4 signing name, e.g. `kinesis`.
-    pub fn signing_name(&self) -> &str {
-        &self.signing_name
-    }
-
     pub fn source(&self) -> &EndpointSource {
         &self.source
-    }
-
-    /// The URL of an action-style call: `<base>/?Action=<action>`, as API Gateway
-    /// sends `arn:aws:apigateway:<region>:<service>:action/<action>`.
-    pub fn action_url(&self, action: &str) -> String {
-        format!("{}/?Action={}", self.base, encode_query_component(action))
-    }
-
-    /// The URL of `path_and_query`, which starts with `/` and is already encoded.
-    pub fn url(&self, path_and_query: &str) -> String {
-        format!("{}{path_and_query}", self.base)
     }
 }
 
@@ -127,10 +102,7 @@ mod tests {
     #[test]
     fn defaults_to_the_aws_endpoint() {
         let e = Endpoint::resolve(&Service::lookup("kinesis"), "us-east-1", None, &no_env).unwrap();
-        assert_eq!(
-            e.action_url("PutRecord"),
-            "https://kinesis.us-east-1.amazonaws.com/?Action=PutRecord"
-        );
+        assert_eq!(e.base(), "https://kinesis.us-east-1.amazonaws.com");
         assert_eq!(e.source(), &EndpointSource::Aws);
         let cn =
             Endpoint::resolve(&Service::lookup("kinesis"), "cn-north-1", None, &no_env).unwrap();
@@ -181,6 +153,5 @@ mod tests {
         };
         let e = Endpoint::resolve(&Service::lookup("states"), "us-east-1", None, &env).unwrap();
         assert_eq!(e.base(), "http://127.0.0.1:7000");
-        assert_eq!(e.url("/a/b"), "http://127.0.0.1:7000/a/b");
     }
 }

@@ -43,7 +43,7 @@ pub use client::{Client, ClientOptions, InboundResponse};
 pub use credentials::Credentials;
 pub use endpoint::{Endpoint, EndpointSource};
 pub use error::Error;
-pub use request::{OutboundRequest, encode_query_component};
+pub use request::OutboundRequest;
 pub use service::{Protocol, Service};
 pub use signer::Signer;
 pub use uri::{AwsUri, parse_http_uri};

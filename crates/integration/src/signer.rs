@@ -41,7 +41,7 @@ struct CachedKey {
     date: String,
     access_key_id: String,
     secret: String,
-    key: Vec<u8>,
+    key: [u8; 32],
 }
 
 impl std::fmt::Debug for CachedKey {
@@ -62,10 +62,6 @@ impl Signer {
             s3: service.s3_signing,
             key: Arc::new(Mutex::new(None)),
         }
-    }
-
-    pub fn credentials(&self) -> &Credentials {
-        &self.credentials
     }
 
     /// Signs `request` in place: adds `X-Amz-Date`, `Authorization` and, for
@@ -182,9 +178,8 @@ impl Signer {
         ] {
             string_to_sign.push_str(part);
         }
-        let signature = self.with_key(credentials, date, time, |key| {
-            aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes())
-        });
+        let key = self.key(credentials, date, time);
+        let signature = aws_sigv4::sign::v4::calculate_signature(&key, string_to_sign.as_bytes());
         let mut authorization = String::with_capacity(160 + signed_headers.len());
         for part in [
             "AWS4-HMAC-SHA256 Credential=",
@@ -202,39 +197,38 @@ impl Signer {
         Ok(())
     }
 
-    /// Runs `f` with the signing key for `date`, deriving it only when the day
-    /// or the credentials changed.
-    fn with_key<T>(
+    /// The signing key for `date`, derived only when the day or the
+    /// credentials changed. Every worker signs with the same `Signer`, so the
+    /// lock is held only to compare and copy the 32-byte key.
+    fn key(
         &self,
         credentials: &aws_credential_types::Credentials,
         date: &str,
         time: SystemTime,
-        f: impl FnOnce(&[u8]) -> T,
-    ) -> T {
+    ) -> [u8; 32] {
         let mut cached = self.key.lock().unwrap_or_else(|e| e.into_inner());
-        let fresh = cached.as_ref().is_some_and(|c| {
-            c.date == date
-                && c.access_key_id == credentials.access_key_id()
-                && c.secret == credentials.secret_access_key()
-        });
-        if !fresh {
-            let key = aws_sigv4::sign::v4::generate_signing_key(
-                credentials.secret_access_key(),
-                time,
-                &self.region,
-                &self.service,
-            );
-            *cached = Some(CachedKey {
-                date: date.to_string(),
-                access_key_id: credentials.access_key_id().to_string(),
-                secret: credentials.secret_access_key().to_string(),
-                key: key.as_ref().to_vec(),
-            });
+        if let Some(c) = cached.as_ref()
+            && c.date == date
+            && c.access_key_id == credentials.access_key_id()
+            && c.secret == credentials.secret_access_key()
+        {
+            return c.key;
         }
-        f(cached
-            .as_ref()
-            .map(|c| c.key.as_slice())
-            .unwrap_or_default())
+        let derived = aws_sigv4::sign::v4::generate_signing_key(
+            credentials.secret_access_key(),
+            time,
+            &self.region,
+            &self.service,
+        );
+        let mut key = [0u8; 32];
+        key.copy_from_slice(derived.as_ref());
+        *cached = Some(CachedKey {
+            date: date.to_string(),
+            access_key_id: credentials.access_key_id().to_string(),
+            secret: credentials.secret_access_key().to_string(),
+            key,
+        });
+        key
     }
 }
 

@@ -29,8 +29,6 @@ mod path;
 
 use std::fmt;
 
-pub use path::to_matchit;
-
 /// The methods a resource may declare, besides `ANY`.
 pub const METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
 
@@ -61,6 +59,8 @@ pub enum RouteError {
 #[derive(Debug)]
 struct Resource<T> {
     path: String,
+    /// `path` in the matcher's syntax.
+    pattern: String,
     methods: Vec<(String, T)>,
     allow: String,
 }
@@ -138,15 +138,6 @@ impl<T> Router<T> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// Every route as (resource path, method, value), in declaration order.
-    pub fn routes(&self) -> impl Iterator<Item = (&str, &str, &T)> {
-        self.resources.iter().flat_map(|r| {
-            r.methods
-                .iter()
-                .map(move |(m, v)| (r.path.as_str(), m.as_str(), v))
-        })
-    }
 }
 
 /// Collects resources and methods, then compiles them with [`RouterBuilder::build`].
@@ -165,15 +156,16 @@ impl<T> RouterBuilder<T> {
                 method,
             });
         }
-        path::to_matchit(path).map_err(|reason| RouteError::InvalidPath {
-            path: path.to_string(),
-            reason,
-        })?;
         let index = match self.resources.iter().position(|r| r.path == path) {
             Some(index) => index,
             None => {
+                let pattern = path::to_matchit(path).map_err(|reason| RouteError::InvalidPath {
+                    path: path.to_string(),
+                    reason,
+                })?;
                 self.resources.push(Resource {
                     path: path.to_string(),
+                    pattern,
                     methods: Vec::new(),
                     allow: String::new(),
                 });
@@ -197,13 +189,8 @@ impl<T> RouterBuilder<T> {
         let mut matcher = matchit::Router::new();
         let mut resources = self.resources;
         for (index, resource) in resources.iter_mut().enumerate() {
-            let pattern =
-                path::to_matchit(&resource.path).map_err(|reason| RouteError::InvalidPath {
-                    path: resource.path.clone(),
-                    reason,
-                })?;
             matcher
-                .insert(pattern, index)
+                .insert(resource.pattern.as_str(), index)
                 .map_err(|e| RouteError::InvalidPath {
                     path: resource.path.clone(),
                     reason: e.to_string(),
