@@ -59,38 +59,41 @@ upstream_port="$(free_port)"
 proxy_port="$(free_port)"
 gateway_port="$(free_port)"
 
-# The upstream: Kinesis's PutRecord reply, fixed. One worker, as a stand-in backend.
-reply='{"SequenceNumber":"49559409944537880850133345460169886593573102115167928386","ShardId":"shardId-000000000004"}'
-cat >"$work/upstream.conf" <<CONF
-worker_processes 1;
-pid $work/upstream.pid;
-error_log $work/upstream.err warn;
+# Writes $work/<name>.conf and starts nginx on it: settings shared by both
+# servers (no access log, long keep-alive, bodies in memory) around the
+# given http-block content.
+start_nginx() {
+  local name="$1" workers="$2" http_block="$3"
+  cat >"$work/$name.conf" <<CONF
+worker_processes $workers;
+pid $work/$name.pid;
+error_log $work/$name.err warn;
 events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 1000000;
   client_body_buffer_size 1m;
+$http_block
+}
+CONF
+  "$nginx_bin" -c "$work/$name.conf" -g 'daemon off;' 2>>"$work/$name.err" &
+  pids+=($!)
+}
+
+# The upstream: Kinesis's PutRecord reply, fixed. One worker, as a stand-in backend.
+reply='{"SequenceNumber":"49559409944537880850133345460169886593573102115167928386","ShardId":"shardId-000000000004"}'
+start_nginx upstream 1 "
   server {
     listen 127.0.0.1:$upstream_port;
     location / {
       default_type application/x-amz-json-1.1;
       return 200 '$reply';
     }
-  }
-}
-CONF
+  }"
 
 # The proxy to compare with: as many workers as the gateway has threads (one
 # per core), keepalive to the upstream.
-cat >"$work/proxy.conf" <<CONF
-worker_processes $cores;
-pid $work/proxy.pid;
-error_log $work/proxy.err warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_buffer_size 1m;
+start_nginx proxy "$cores" "
   upstream kinesis {
     server 127.0.0.1:$upstream_port;
     keepalive 64;
@@ -100,16 +103,9 @@ http {
     location / {
       proxy_pass http://kinesis;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection \"\";
     }
-  }
-}
-CONF
-
-"$nginx_bin" -c "$work/upstream.conf" -g 'daemon off;' 2>>"$work/upstream.err" &
-pids+=($!)
-"$nginx_bin" -c "$work/proxy.conf" -g 'daemon off;' 2>>"$work/proxy.err" &
-pids+=($!)
+  }"
 wait_port "$upstream_port"
 wait_port "$proxy_port"
 
