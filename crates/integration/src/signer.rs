@@ -179,7 +179,7 @@ impl Signer {
             string_to_sign.push_str(part);
         }
         let key = self.key(credentials, date, time);
-        let signature = aws_sigv4::sign::v4::calculate_signature(&key, string_to_sign.as_bytes());
+        let signature = aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes());
         let mut authorization = String::with_capacity(160 + signed_headers.len());
         for part in [
             "AWS4-HMAC-SHA256 Credential=",
