@@ -587,7 +587,7 @@ mod tests {
         signer
             .sign_with(&mut request, &creds(None), SystemTime::UNIX_EPOCH + TIME)
             .unwrap();
-        let first = signer.key.lock().unwrap().as_ref().map(|c| c.key.clone());
+        let first = signer.key.lock().unwrap().as_ref().map(|c| c.key);
         signer
             .sign_with(
                 &mut request,
@@ -596,7 +596,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(
-            signer.key.lock().unwrap().as_ref().map(|c| c.key.clone()),
+            signer.key.lock().unwrap().as_ref().map(|c| c.key),
             first
         );
         // The next day, a new key.
@@ -608,7 +608,7 @@ mod tests {
             )
             .unwrap();
         assert_ne!(
-            signer.key.lock().unwrap().as_ref().map(|c| c.key.clone()),
+            signer.key.lock().unwrap().as_ref().map(|c| c.key),
             first
         );
         assert!(!format!("{:?}", signer.key).contains("wJalr"));
