@@ -3,6 +3,7 @@
 
 use crate::error::Span;
 use crate::jsonpath::JsonPath;
+use crate::util;
 
 /// A sequence of nodes rendered in order.
 #[derive(Debug, Default)]
@@ -154,6 +155,27 @@ pub(crate) enum Encoder {
     Base64,
     EscapeJavaScript,
     UrlEncode,
+}
+
+impl Encoder {
+    /// The encoder a `$util` method name calls, if it is one.
+    pub fn of(name: &str) -> Option<Encoder> {
+        Some(match name {
+            "base64Encode" => Encoder::Base64,
+            "escapeJavaScript" => Encoder::EscapeJavaScript,
+            "urlEncode" => Encoder::UrlEncode,
+            _ => return None,
+        })
+    }
+
+    /// Appends the encoding of `text` to `out`.
+    pub fn encode_into(self, text: &str, out: &mut String) {
+        match self {
+            Encoder::Base64 => util::base64_encode_into(text.as_bytes(), out),
+            Encoder::EscapeJavaScript => util::escape_javascript_into(text, out),
+            Encoder::UrlEncode => util::url_encode_into(text, out),
+        }
+    }
 }
 
 #[derive(Debug)]

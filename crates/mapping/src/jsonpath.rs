@@ -36,7 +36,7 @@
 
 use serde_json::Value;
 
-use crate::error::{Error, ErrorKind, Span};
+use crate::error::{Error, ErrorKind, Failure, Fallible, Span};
 
 /// A compiled JSONPath.
 #[derive(Debug, Clone)]
@@ -201,6 +201,17 @@ impl JsonPath {
         }
     }
 
+    /// [`JsonPath::compile`] for the path argument of `$input.path` or
+    /// `$input.json`: the failure names the path.
+    pub(crate) fn compile_arg(path: &str) -> Fallible<JsonPath> {
+        JsonPath::compile(path).map_err(|e| {
+            Failure::new(
+                ErrorKind::JsonPath,
+                format!("invalid JSONPath {path:?}: {}", e.message()),
+            )
+        })
+    }
+
     /// The text this path was compiled from.
     pub fn as_str(&self) -> &str {
         &self.source
@@ -297,7 +308,8 @@ fn apply<'v, N: Node>(step: &Step, v: &'v N, root: &'v N, out: &mut Vec<&'v N>) 
 }
 
 fn descend<'v, N: Node>(step: &Step, v: &'v N, root: &'v N, out: &mut Vec<&'v N>, depth: usize) {
-    // JSON parsing caps nesting at 128; this guards other documents.
+    // A parsed body nests at most 127 levels (`serde_json`'s limit); this
+    // guards other documents.
     if depth > 512 {
         return;
     }

@@ -55,10 +55,18 @@ pub(crate) fn java_double(d: f64, out: &mut String) {
 }
 
 /// Appends a value as a template prints it (`$x`). `Define` blocks and
-/// builtins are handled by the evaluator before it gets here; they print as
-/// nothing if they reach this point.
+/// builtins print as nothing here. The evaluator prints them itself where
+/// they are the value printed (`Eval::emit`, `Eval::display_into`); inside a
+/// list or map, or as a map key or `$v[k]` index, they stay empty.
 pub(crate) fn display(v: &Value<'_>, out: &mut String) -> Fallible<()> {
     display_at(v, out, true, 0)
+}
+
+/// [`display`] into a new string.
+pub(crate) fn to_string(v: &Value<'_>) -> Fallible<String> {
+    let mut s = String::new();
+    display(v, &mut s)?;
+    Ok(s)
 }
 
 /// `top`: a null at the top prints as nothing; inside a collection Java prints `null`.

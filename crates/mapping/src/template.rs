@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::ast::{Block, Encoder, Expr, ExprKind, Node, Part, Precompiled, Reference, Root, Slot};
-use crate::error::{Error, ErrorKind, Failure, Fallible, Span};
+use crate::error::{Error, ErrorKind, Fallible, Span};
 use crate::jsonpath::JsonPath;
 use crate::limits::MAX_TEMPLATE_BYTES;
 use crate::vars::{Rendered, Variables};
@@ -148,17 +148,11 @@ fn precompile_ref(r: &mut Reference, slots: &mut Slots) -> Fallible<()> {
         ],
     ) = (r.builtin, r.parts.as_mut_slice())
     {
-        let encoder = match &**name {
-            "base64Encode" => Some(Encoder::Base64),
-            "escapeJavaScript" => Some(Encoder::EscapeJavaScript),
-            "urlEncode" => Some(Encoder::UrlEncode),
-            _ => None,
-        };
-        if let (Some(encoder), 1) = (encoder, args.len()) {
+        if let (Some(encoder), 1) = (Encoder::of(name), args.len()) {
             *pre = Precompiled::Encoder(encoder);
         }
     }
-    let on_input = &*r.root == "input";
+    let on_input = r.builtin == Root::Input;
     for (i, part) in r.parts.iter_mut().enumerate() {
         match part {
             Part::Property { .. } => {}
@@ -172,28 +166,21 @@ fn precompile_ref(r: &mut Reference, slots: &mut Slots) -> Fallible<()> {
                 for a in args.iter_mut() {
                     precompile_expr(a, slots)?;
                 }
-                let literal = match args.first() {
-                    Some(Expr {
-                        kind: ExprKind::Str(s),
-                        ..
-                    }) => Some(s.to_string()),
-                    _ => None,
+                let Some(Expr {
+                    kind: ExprKind::Str(lit),
+                    span: lit_span,
+                }) = args.first()
+                else {
+                    continue;
                 };
-                let Some(lit) = literal else { continue };
                 match &**name {
                     "path" | "json" if on_input && i == 0 && args.len() == 1 => {
-                        let path = JsonPath::compile(&lit).map_err(|e| {
-                            Failure::new(
-                                ErrorKind::JsonPath,
-                                format!("invalid JSONPath {lit:?}: {}", e.message()),
-                            )
-                            .at(*span)
-                        })?;
+                        let path = JsonPath::compile_arg(lit).map_err(|f| f.at(*span))?;
                         *pre = Precompiled::Path(Box::new(path));
                     }
                     "replaceAll" | "replaceFirst" | "split" | "matches" => {
                         let whole = &**name == "matches";
-                        let re = javaregex::compile(&lit, whole).map_err(|f| f.at(args[0].span))?;
+                        let re = javaregex::compile(lit, whole).map_err(|f| f.at(*lit_span))?;
                         *pre = Precompiled::Regex(Box::new(re));
                     }
                     _ => {}

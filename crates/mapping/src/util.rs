@@ -12,13 +12,7 @@ use crate::error::{Failure, Fallible};
 /// API Gateway is understood to use: `'` → `\'` (not valid JSON, a known AWS
 /// quirk), `"` → `\"`, `\` → `\\`, `/` → `\/`, the usual control escapes,
 /// other control characters and every non-ASCII UTF-16 unit as `\uXXXX`.
-pub(crate) fn escape_javascript(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    escape_javascript_into(s, &mut out);
-    out
-}
-
-/// [`escape_javascript`], appending to `out`.
+/// Appends to `out`.
 pub(crate) fn escape_javascript_into(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
@@ -43,14 +37,7 @@ pub(crate) fn escape_javascript_into(s: &str, out: &mut String) {
 }
 
 /// `$util.urlEncode`: Java's `URLEncoder.encode(s, "UTF-8")`
-/// (`application/x-www-form-urlencoded`: space → `+`).
-pub(crate) fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    url_encode_into(s, &mut out);
-    out
-}
-
-/// [`url_encode`], appending to `out`.
+/// (`application/x-www-form-urlencoded`: space → `+`). Appends to `out`.
 pub(crate) fn url_encode_into(s: &str, out: &mut String) {
     for &b in s.as_bytes() {
         match b {
@@ -97,13 +84,6 @@ pub(crate) fn url_decode(s: &str) -> Fallible<String> {
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// `$util.base64Encode`: standard alphabet, padded, of the UTF-8 bytes.
-pub(crate) fn base64_encode(s: &str) -> String {
-    let mut out = String::new();
-    base64_encode_into(s.as_bytes(), &mut out);
-    out
-}
-
 const BASE64_ALPHABET: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -119,7 +99,8 @@ static BASE64_PAIRS: [[u8; 2]; 4096] = {
     table
 };
 
-/// Appends the padded standard base64 of `bytes` to `out`.
+/// `$util.base64Encode`: appends the padded standard base64 of `bytes` (a
+/// string's UTF-8 bytes) to `out`.
 ///
 /// Hand-written rather than the `base64` crate's engine because templates
 /// encode many short strings (one per Kinesis record), where the engine's
@@ -194,6 +175,24 @@ pub(crate) fn base64_decode(s: &str) -> Fallible<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn escape_javascript(s: &str) -> String {
+        let mut out = String::new();
+        escape_javascript_into(s, &mut out);
+        out
+    }
+
+    fn url_encode(s: &str) -> String {
+        let mut out = String::new();
+        url_encode_into(s, &mut out);
+        out
+    }
+
+    fn base64_encode(s: &str) -> String {
+        let mut out = String::new();
+        base64_encode_into(s.as_bytes(), &mut out);
+        out
+    }
 
     #[test]
     fn url_encode_matches_aws_recording() {

@@ -6,8 +6,8 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 
 use super::Eval;
-use crate::ast::{LoopField, Precompiled};
-use crate::error::{ErrorKind, Failure, Fallible};
+use crate::ast::{Encoder, LoopField, Precompiled};
+use crate::error::{Failure, Fallible};
 use crate::jsonpath::{JsonPath, Matches};
 use crate::render;
 use crate::util;
@@ -192,14 +192,7 @@ impl<'a> Eval<'a> {
         let Some(text) = args.first().and_then(Value::as_str) else {
             return Ok(None);
         };
-        JsonPath::compile(text)
-            .map(|p| Some(PathRef::Owned(Box::new(p))))
-            .map_err(|e| {
-                Failure::new(
-                    ErrorKind::JsonPath,
-                    format!("invalid JSONPath {text:?}: {}", e.message()),
-                )
-            })
+        JsonPath::compile_arg(text).map(|p| Some(PathRef::Owned(Box::new(p))))
     }
 
     pub(super) fn call_builtin(
@@ -254,26 +247,21 @@ impl<'a> Eval<'a> {
             }),
             (Builtin::Input, "getBody", 0) => Ok(self.builtin_property(b, "body")),
             (Builtin::Util, _, 1) => {
-                if args[0].is_null() {
+                let Some(text) = self.arg_text(&args[0])? else {
                     return Ok(Value::Null);
-                }
-                let owned;
-                let text: &str = match args[0].as_str() {
-                    Some(s) => s,
-                    None => {
-                        owned = self.text_of(&args[0])?;
-                        &owned
-                    }
                 };
-                self.tick(text.len() as u64 / 256)?;
                 let out = match name {
-                    "escapeJavaScript" => util::escape_javascript(text),
-                    "urlEncode" => util::url_encode(text),
-                    "urlDecode" => util::url_decode(text)?,
-                    "base64Encode" => util::base64_encode(text),
-                    "base64Decode" => util::base64_decode(text)?,
-                    "parseJson" => return parse_json(text),
-                    _ => return Ok(Value::Null),
+                    "urlDecode" => util::url_decode(&text)?,
+                    "base64Decode" => util::base64_decode(&text)?,
+                    "parseJson" => return parse_json(&text),
+                    _ => match Encoder::of(name) {
+                        Some(encoder) => {
+                            let mut out = String::with_capacity(text.len());
+                            encoder.encode_into(&text, &mut out);
+                            out
+                        }
+                        None => return Ok(Value::Null),
+                    },
                 };
                 super::check_len(&out)?;
                 Ok(Value::string(out))

@@ -350,6 +350,18 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// Element `i` of a list-like receiver, `None` when out of range. A
+    /// range's element is computed, not listed.
+    pub(super) fn list_get(recv: &Value<'a>, i: i64) -> Option<Value<'a>> {
+        match recv {
+            Value::Json(Doc::Array(a)) => a.get(usize::try_from(i).ok()?).map(Value::from_json),
+            Value::List(l) => l.borrow().items.get(usize::try_from(i).ok()?).cloned(),
+            Value::Range(a, b) => (i >= 0 && (i as u64) <= a.abs_diff(*b))
+                .then(|| Value::Int(if a <= b { a + i } else { a - i })),
+            _ => None,
+        }
+    }
+
     fn list_method(
         &mut self,
         recv: &Value<'a>,
@@ -369,20 +381,7 @@ impl<'a> Eval<'a> {
                 let Some(i) = args[0].as_int() else {
                     return Ok(Value::Null);
                 };
-                let item = match recv {
-                    Value::Json(Doc::Array(a)) => usize::try_from(i)
-                        .ok()
-                        .and_then(|i| a.get(i))
-                        .map(Value::from_json),
-                    Value::List(l) => usize::try_from(i)
-                        .ok()
-                        .and_then(|i| l.borrow().items.get(i).cloned()),
-                    _ => usize::try_from(i)
-                        .ok()
-                        .filter(|&i| i < len)
-                        .map(|_| self.list_items(recv).swap_remove(i as usize)),
-                };
-                return item.ok_or_else(|| {
+                return Self::list_get(recv, i).ok_or_else(|| {
                     Failure::runtime(format!("get: index {i} out of bounds for length {len}"))
                 });
             }
@@ -525,7 +524,7 @@ impl<'a> Eval<'a> {
                 ev.text_of(v).map(Some)
             }
         };
-        let entries: Vec<(Rc<str>, Value<'a>)> = match recv {
+        let len = match recv {
             Value::Json(d @ Doc::Object(o)) => {
                 if matches!(name, "get" | "containsKey") {
                     let Some(k) = args.first() else {
@@ -540,9 +539,7 @@ impl<'a> Eval<'a> {
                     });
                 }
                 self.tick(o.len() as u64)?;
-                o.iter()
-                    .map(|(k, v)| (Rc::from(&**k), Value::from_json(v)))
-                    .collect()
+                o.len()
             }
             Value::Map(m) => {
                 if matches!(name, "get" | "containsKey") && args.len() == 1 {
@@ -555,18 +552,17 @@ impl<'a> Eval<'a> {
                         _ => Value::Bool(m.get(&k).is_some()),
                     });
                 }
-                m.borrow().entries.clone()
+                m.borrow().entries.len()
             }
             _ => return Ok(Value::Null),
         };
-        let len = entries.len();
         match (name, args.len()) {
             ("size", 0) => return Ok(Value::Int(len as i64)),
             ("isEmpty", 0) => return Ok(Value::Bool(len == 0)),
             ("toString", 0) => return Ok(Value::string(self.text_of(recv)?)),
             ("keySet", 0) => {
                 return Ok(Value::new_list(
-                    entries
+                    map_entries(recv)
                         .into_iter()
                         .map(|(k, _)| Value::string(k.to_string()))
                         .collect(),
@@ -575,13 +571,13 @@ impl<'a> Eval<'a> {
             }
             ("values", 0) => {
                 return Ok(Value::new_list(
-                    entries.into_iter().map(|(_, v)| v).collect(),
+                    map_entries(recv).into_iter().map(|(_, v)| v).collect(),
                     false,
                 ));
             }
             ("entrySet", 0) => {
                 // Entries are small maps, so `$e.key` and `$e.value` work.
-                let list = entries
+                let list = map_entries(recv)
                     .into_iter()
                     .map(|(k, v)| {
                         Value::Map(Rc::new(RefCell::new(Map {
@@ -597,19 +593,21 @@ impl<'a> Eval<'a> {
                 return Ok(Value::new_list(list, false));
             }
             ("getKey", 0) => {
-                return Ok(entries
+                return Ok(map_entries(recv)
                     .iter()
                     .find(|(k, _)| &**k == "key")
                     .map_or(Value::Null, |(_, v)| v.clone()));
             }
             ("getValue", 0) => {
-                return Ok(entries
+                return Ok(map_entries(recv)
                     .iter()
                     .find(|(k, _)| &**k == "value")
                     .map_or(Value::Null, |(_, v)| v.clone()));
             }
             ("containsValue", 1) => {
-                for (_, v) in &entries {
+                // A copy: printing a value to compare it may run `#set`s
+                // that change this map.
+                for (_, v) in &map_entries(recv) {
                     if self.java_equals(v, &args[0])? {
                         return Ok(Value::Bool(true));
                     }
@@ -680,6 +678,18 @@ impl RegexRef<'_> {
             RegexRef::Pre(r) => r,
             RegexRef::Run(r) => r,
         }
+    }
+}
+
+/// The entries of a map-like receiver, copied.
+fn map_entries<'a>(recv: &Value<'a>) -> Vec<(Rc<str>, Value<'a>)> {
+    match recv {
+        Value::Json(Doc::Object(o)) => o
+            .iter()
+            .map(|(k, v)| (Rc::from(&**k), Value::from_json(v)))
+            .collect(),
+        Value::Map(m) => m.borrow().entries.clone(),
+        _ => Vec::new(),
     }
 }
 

@@ -12,6 +12,7 @@ mod builtins;
 mod methods;
 mod scope;
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::rc::Rc;
 
@@ -21,7 +22,6 @@ use crate::ast::*;
 use crate::error::{Failure, Fallible};
 use crate::limits::*;
 use crate::render;
-use crate::util;
 use crate::value::{Builtin, Map, MapRef, Num, Value, arith, compare_nums};
 use crate::vars::{Overrides, Rendered, Variables};
 use scope::{Items, Locals, LoopFrame};
@@ -204,31 +204,16 @@ impl<'a> Eval<'a> {
         let [arg] = arg.as_slice() else {
             return Ok(false);
         };
-        let encode: fn(&str, &mut String) = match encoder {
-            Encoder::Base64 => |s, out| util::base64_encode_into(s.as_bytes(), out),
-            Encoder::EscapeJavaScript => util::escape_javascript_into,
-            Encoder::UrlEncode => util::url_encode_into,
-        };
         // A template may rebind `$util`; then it is an ordinary reference.
         if r.builtin != Root::Util || self.locals.get(r.slot).is_some() {
             return Ok(false);
         }
         self.tick(1).map_err(|f| f.at(*span))?;
         let value = self.expr(arg).map_err(|f| f.at(*span))?;
-        if value.is_null() {
+        let Some(text) = self.arg_text(&value).map_err(|f| f.at(*span))? else {
             return Ok(true);
-        }
-        let owned;
-        let text = match value.as_str() {
-            Some(s) => s,
-            None => {
-                owned = self.text_of(&value).map_err(|f| f.at(*span))?;
-                &owned
-            }
         };
-        self.tick(text.len() as u64 / 256)
-            .map_err(|f| f.at(*span))?;
-        encode(text, &mut self.out);
+        encoder.encode_into(&text, &mut self.out);
         self.check_output().map_err(|f| f.at(r.span))?;
         Ok(true)
     }
@@ -312,10 +297,10 @@ impl<'a> Eval<'a> {
             Value::Json(Doc::Array(a)) => return Ok(Items::Body(a)),
             Value::Json(Doc::Object(o)) => o.iter().map(|(_, v)| Value::from_json(v)).collect(),
             Value::List(l) => l.borrow().items.clone(),
-            Value::Map(m) => m.borrow().entries.iter().map(|(_, v)| v.clone()).collect(),
+            Value::Map(m) => map_values(m),
             Value::Range(a, b) => render::range_iter(*a, *b).map(Value::Int).collect(),
             Value::Object(b) => match self.builtin_as_map(*b) {
-                Some(Value::Map(m)) => m.borrow().entries.iter().map(|(_, v)| v.clone()).collect(),
+                Some(Value::Map(m)) => map_values(&m),
                 _ => Vec::new(),
             },
             // Velocity logs and skips anything it cannot iterate.
@@ -341,11 +326,11 @@ impl<'a> Eval<'a> {
             Root::VelocityCount => self
                 .loops
                 .last()
-                .map_or(Value::Null, |l| Value::Int(l.index as i64 + 1)),
+                .map_or(Value::Null, |l| l.field(LoopField::Count)),
             Root::VelocityHasNext => self
                 .loops
                 .last()
-                .map_or(Value::Null, |l| Value::Bool(l.index + 1 < l.len)),
+                .map_or(Value::Null, |l| l.field(LoopField::HasNext)),
             Root::Foreach | Root::None => Value::Null,
         }
     }
@@ -439,30 +424,14 @@ impl<'a> Eval<'a> {
         let key_str = || -> Option<String> {
             match idx {
                 Value::Null => None,
-                other => {
-                    let mut s = String::new();
-                    render::display(other, &mut s).ok()?;
-                    Some(s)
-                }
+                other => render::to_string(other).ok(),
             }
         };
         match v {
-            Value::Json(Doc::Array(a)) => idx
+            Value::Json(Doc::Array(_)) | Value::List(_) | Value::Range(..) => idx
                 .as_int()
-                .and_then(|i| usize::try_from(i).ok())
-                .and_then(|i| a.get(i))
-                .map_or(Value::Null, Value::from_json),
-            Value::List(l) => idx
-                .as_int()
-                .and_then(|i| usize::try_from(i).ok())
-                .and_then(|i| l.borrow().items.get(i).cloned())
+                .and_then(|i| Self::list_get(v, i))
                 .unwrap_or(Value::Null),
-            Value::Range(a, b) => match idx.as_int() {
-                Some(i) if i >= 0 && (i as u64) <= a.abs_diff(*b) => {
-                    Value::Int(if a <= b { a + i } else { a - i })
-                }
-                _ => Value::Null,
-            },
             Value::Json(d @ Doc::Object(_)) => key_str()
                 .and_then(|k| d.get(&k))
                 .map_or(Value::Null, Value::from_json),
@@ -501,8 +470,7 @@ impl<'a> Eval<'a> {
         };
         match (&container, &key) {
             (Value::Map(m), k) if !k.is_null() => {
-                let mut s = String::new();
-                render::display(k, &mut s)?;
+                let s = render::to_string(k)?;
                 let mut m = m.borrow_mut();
                 if m.entries.len() >= MAX_COLLECTION_LEN {
                     return Err(Failure::limit(format!(
@@ -570,8 +538,7 @@ impl<'a> Eval<'a> {
                 for (k, v) in entries {
                     let key = self.expr(k)?;
                     let value = self.expr(v)?;
-                    let mut s = String::new();
-                    render::display(&key, &mut s).map_err(|f| f.at(k.span))?;
+                    let s = render::to_string(&key).map_err(|f| f.at(k.span))?;
                     map.insert(s.into(), value);
                 }
                 Value::Map(Rc::new(std::cell::RefCell::new(map)))
@@ -668,6 +635,21 @@ impl<'a> Eval<'a> {
         Ok(s)
     }
 
+    /// The text a one-argument `$util` method works on: `None` for a null
+    /// argument, else its printed form (borrowed when it is a string), with
+    /// the work of reading it counted.
+    fn arg_text<'v>(&mut self, v: &'v Value<'a>) -> Fallible<Option<Cow<'v, str>>> {
+        if v.is_null() {
+            return Ok(None);
+        }
+        let text = match v.as_str() {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(self.text_of(v)?),
+        };
+        self.tick(text.len() as u64 / 256)?;
+        Ok(Some(text))
+    }
+
     /// `==` as API Gateway evaluates it.
     fn loose_eq(&mut self, a: &Value<'a>, b: &Value<'a>) -> Fallible<bool> {
         if let (Some(x), Some(y)) = (a.as_num(), b.as_num()) {
@@ -755,6 +737,11 @@ impl<'a> Eval<'a> {
         };
         Ok(o)
     }
+}
+
+/// A map's values, in order.
+fn map_values<'a>(m: &MapRef<'a>) -> Vec<Value<'a>> {
+    m.borrow().entries.iter().map(|(_, v)| v.clone()).collect()
 }
 
 fn empty_if_null(v: Value<'_>) -> Value<'_> {
