@@ -120,6 +120,21 @@ pub(crate) fn skip_ws(src: &[u8], mut pos: usize) -> usize {
     pos
 }
 
+/// The length of the word at the start of `b` (a letter, `_` or `@`, then
+/// letters, digits, `_` and `@`), 0 if there is none: an expression's
+/// keywords and names, and directive names.
+pub(crate) fn word_len(b: &[u8]) -> usize {
+    match b.first() {
+        Some(c) if c.is_ascii_alphabetic() || *c == b'_' || *c == b'@' => {
+            1 + b[1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_' || **c == b'@')
+                .count()
+        }
+        _ => 0,
+    }
+}
+
 /// Reads the token at `pos` (after whitespace). Returns the token, its start
 /// and its end. `operand_before` tells whether the previous token ended an
 /// operand, which decides whether `-5` is a negative literal or a minus.
@@ -171,12 +186,7 @@ pub(crate) fn next(
         b'0'..=b'9' => number(src, start),
         b'"' | b'\'' => string(src, start),
         c if c.is_ascii_alphabetic() || c == b'_' || c == b'@' => {
-            let mut end = start + 1;
-            while end < b.len()
-                && (b[end].is_ascii_alphanumeric() || b[end] == b'_' || b[end] == b'@')
-            {
-                end += 1;
-            }
+            let end = start + word_len(&b[start..]);
             let word = &src[start..end];
             let tok = match word {
                 "true" => Tok::True,

@@ -327,7 +327,7 @@ impl<'s> Parser<'s> {
                 if self.b.get(open) == Some(&b'(') {
                     self.pos = open + 1;
                     self.enter(start)?;
-                    let _ = self.parse_args(b')', start)?;
+                    let _ = self.parse_args(start)?;
                     self.leave();
                     self.gobble_line_end();
                 }
@@ -373,7 +373,7 @@ impl<'s> Parser<'s> {
                 if self.b.get(open) == Some(&b'(') {
                     self.pos = open + 1;
                     let depth = self.depth;
-                    if self.parse_args(b')', start).is_ok() {
+                    if self.parse_args(start).is_ok() {
                         self.gobble_line_end();
                         push_text(nodes, &self.src[start..self.pos]);
                         return Ok(None);
@@ -389,7 +389,7 @@ impl<'s> Parser<'s> {
 
     /// `[ws] ( expr )` and the line-end gobble after `)`.
     fn parse_paren_expr(&mut self, start: usize, what: &str) -> Fallible<Expr> {
-        let open = skip_blank(self.b, self.pos);
+        let open = lexer::skip_ws(self.b, self.pos);
         if self.b.get(open) != Some(&b'(') {
             return self.err(start, format!("expected '(' after {what}"));
         }
@@ -407,7 +407,7 @@ impl<'s> Parser<'s> {
         let mut branches = Vec::new();
         self.enter(start)?;
         let otherwise = loop {
-            let (block, term, at) = self.parse_block()?;
+            let (block, term, _) = self.parse_block()?;
             branches.push((cond, block));
             match term {
                 Term::End => break None,
@@ -420,10 +420,7 @@ impl<'s> Parser<'s> {
                         _ => return self.err(at, "#else or #elseif after #else"),
                     }
                 }
-                Term::Eof => {
-                    let _ = at;
-                    return self.err(start, "#if without #end");
-                }
+                Term::Eof => return self.err(start, "#if without #end"),
             }
         };
         self.leave();
@@ -434,7 +431,7 @@ impl<'s> Parser<'s> {
     }
 
     fn parse_foreach(&mut self, start: usize) -> Fallible<Node> {
-        let open = skip_blank(self.b, self.pos);
+        let open = lexer::skip_ws(self.b, self.pos);
         if self.b.get(open) != Some(&b'(') {
             return self.err(start, "expected '(' after #foreach");
         }
@@ -474,7 +471,7 @@ impl<'s> Parser<'s> {
     }
 
     fn parse_define(&mut self, start: usize) -> Fallible<Node> {
-        let open = skip_blank(self.b, self.pos);
+        let open = lexer::skip_ws(self.b, self.pos);
         if self.b.get(open) != Some(&b'(') {
             return self.err(start, "expected '(' after #define");
         }
@@ -574,7 +571,7 @@ impl<'s> Parser<'s> {
                     self.pos = at + len;
                     if self.peek_byte(0) == b'(' {
                         self.pos += 1;
-                        let args = self.parse_args(b')', at)?;
+                        let args = self.parse_args(at)?;
                         parts.push(Part::Method {
                             name,
                             args,
@@ -614,16 +611,11 @@ impl<'s> Parser<'s> {
         }))
     }
 
-    /// Comma-separated expressions up to the closing byte (consumed).
-    fn parse_args(&mut self, close: u8, start: usize) -> Fallible<Vec<Expr>> {
+    /// Comma-separated expressions up to `)` (consumed).
+    fn parse_args(&mut self, start: usize) -> Fallible<Vec<Expr>> {
         let mut args = Vec::new();
-        let close_tok = if close == b')' {
-            Tok::RParen
-        } else {
-            Tok::RBracket
-        };
         let (tok, _, end) = self.tok(false)?;
-        if tok == close_tok {
+        if tok == Tok::RParen {
             self.pos = end;
             return Ok(args);
         }
@@ -631,7 +623,7 @@ impl<'s> Parser<'s> {
             args.push(self.parse_expr()?);
             let (tok, at, end) = self.tok(true)?;
             self.pos = end;
-            if tok == close_tok {
+            if tok == Tok::RParen {
                 return Ok(args);
             }
             if tok != Tok::Comma {
@@ -858,12 +850,6 @@ fn op_level(op: BinOp) -> u8 {
     }
 }
 
-/// Spaces and tabs (a directive name and its `(` may be separated by them,
-/// and by newlines, as Velocity's look-ahead allows).
-fn skip_blank(b: &[u8], pos: usize) -> usize {
-    lexer::skip_ws(b, pos)
-}
-
 /// A VTL identifier: a letter or `_`, then letters, digits, `_` and `-`.
 /// The hyphen is Velocity 1.x behaviour that `$elem.partition-key` relies on.
 fn identifier(b: &[u8]) -> Option<usize> {
@@ -882,25 +868,14 @@ fn identifier(b: &[u8]) -> Option<usize> {
 /// After `#`: a directive word `name` or `{name}`; returns the name and the
 /// length consumed.
 fn directive_word(b: &[u8]) -> Option<(&str, usize)> {
-    let word = |s: &[u8]| -> usize {
-        match s.first() {
-            Some(c) if c.is_ascii_alphabetic() || *c == b'_' || *c == b'@' => {
-                1 + s[1..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_' || **c == b'@')
-                    .count()
-            }
-            _ => 0,
-        }
-    };
     if b.first() == Some(&b'{') {
-        let n = word(&b[1..]);
+        let n = lexer::word_len(&b[1..]);
         if n > 0 && b.get(1 + n) == Some(&b'}') {
             return std::str::from_utf8(&b[1..1 + n]).ok().map(|s| (s, n + 2));
         }
         return None;
     }
-    let n = word(b);
+    let n = lexer::word_len(b);
     (n > 0)
         .then(|| std::str::from_utf8(&b[..n]).ok().map(|s| (s, n)))
         .flatten()
