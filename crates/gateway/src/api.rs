@@ -58,10 +58,6 @@ impl Stage {
 /// One method of one resource.
 #[derive(Debug)]
 pub struct Method {
-    /// The resource path as declared, e.g. `/streams/{stream-name}`.
-    pub resource_path: String,
-    /// The method as declared (`GET`, ..., or `ANY`).
-    pub http_method: String,
     pub validation: Validation,
     pub integration: Integration,
 }

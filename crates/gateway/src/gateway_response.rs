@@ -196,8 +196,8 @@ pub struct GatewayResponses {
 /// What a gateway response may read of the request that caused it.
 #[derive(Debug)]
 pub struct ErrorScope<'a> {
-    /// The method request, when it got far enough to be read.
-    pub request: Option<Input<'a>>,
+    /// The method request, as far as it was read.
+    pub request: Input<'a>,
     /// The `Accept` header, to pick a template.
     pub accept: Option<&'a str>,
     pub context: Context,
@@ -241,13 +241,7 @@ impl GatewayResponses {
             validation_error_string: error.validation_error.clone(),
         });
 
-        let empty = Input {
-            body: "",
-            path: &[],
-            querystring: &[],
-            header: &[],
-        };
-        let input = scope.request.unwrap_or(empty);
+        let input = scope.request;
         let mut content_type = HeaderValue::from_static("application/json");
         let body = match custom.and_then(|c| c.templates.select(scope.accept)) {
             Some((media_type, template)) => {
@@ -280,9 +274,7 @@ impl GatewayResponses {
             "x-amzn-ErrorType",
             HeaderValue::from_static(error.kind.name()),
         );
-        if let Ok(id) = HeaderValue::from_str(&context.request_id) {
-            headers.insert("x-amzn-RequestId", id);
-        }
+        crate::pipeline::insert_request_id(headers, &context.request_id);
         if let Some(allow) = error
             .allow
             .as_deref()
@@ -317,7 +309,12 @@ mod tests {
 
     fn scope(vars: &BTreeMap<String, String>) -> ErrorScope<'_> {
         ErrorScope {
-            request: None,
+            request: Input {
+                body: "",
+                path: &[],
+                querystring: &[],
+                header: &[],
+            },
             accept: None,
             context: Context {
                 request_id: "rid-1".into(),

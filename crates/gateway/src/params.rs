@@ -255,9 +255,9 @@ impl Source {
             Source::Static(value) => Some(value.clone()),
             Source::Path(name) => last(input.path, name, false).map(str::to_string),
             Source::QueryString(name) => last(input.querystring, name, false).map(str::to_string),
-            Source::MultiValueQueryString(name) => all(input.querystring, name),
+            Source::MultiValueQueryString(name) => all(input.querystring, name, false),
             Source::Header(name) => last(input.header, name, true).map(str::to_string),
-            Source::MultiValueHeader(name) => all_headers(input.header, name),
+            Source::MultiValueHeader(name) => all(input.header, name, true),
             Source::Body => Some(input.body.to_string()),
             Source::BodyPath(path) => {
                 let json = scope
@@ -298,7 +298,11 @@ impl Source {
     }
 }
 
-fn last<'a>(pairs: &'a [(String, String)], name: &str, fold_case: bool) -> Option<&'a str> {
+pub(crate) fn last<'a>(
+    pairs: &'a [(String, String)],
+    name: &str,
+    fold_case: bool,
+) -> Option<&'a str> {
     pairs
         .iter()
         .rev()
@@ -312,19 +316,18 @@ fn last<'a>(pairs: &'a [(String, String)], name: &str, fold_case: bool) -> Optio
         .map(|(_, v)| v.as_str())
 }
 
-fn all(pairs: &[(String, String)], name: &str) -> Option<String> {
+/// Every value of `name`, comma-joined, as API Gateway's multi-value
+/// sources give them.
+fn all(pairs: &[(String, String)], name: &str, fold_case: bool) -> Option<String> {
     let values: Vec<&str> = pairs
         .iter()
-        .filter(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
-        .collect();
-    (!values.is_empty()).then(|| values.join(","))
-}
-
-fn all_headers(pairs: &[(String, String)], name: &str) -> Option<String> {
-    let values: Vec<&str> = pairs
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .filter(|(n, _)| {
+            if fold_case {
+                n.eq_ignore_ascii_case(name)
+            } else {
+                n == name
+            }
+        })
         .map(|(_, v)| v.as_str())
         .collect();
     (!values.is_empty()).then(|| values.join(","))
@@ -337,10 +340,11 @@ fn header_text(value: &http::HeaderValue) -> String {
 /// A JSONPath result as a parameter value: a string as itself, anything else
 /// as compact JSON; nothing for a missing path or null.
 fn text_of(matches: Matches<'_>) -> Option<String> {
-    match matches.to_value()? {
-        serde_json::Value::Null => None,
-        serde_json::Value::String(s) => Some(s),
-        other => Some(other.to_string()),
+    match matches {
+        Matches::Missing | Matches::One(serde_json::Value::Null) => None,
+        Matches::One(serde_json::Value::String(s)) => Some(s.clone()),
+        Matches::One(value) => Some(value.to_string()),
+        Matches::Many(values) => serde_json::to_string(&values).ok(),
     }
 }
 

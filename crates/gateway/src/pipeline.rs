@@ -30,7 +30,7 @@ use crate::api::{Api, Backend, Integration, Method, ParameterLocation, media_typ
 use crate::config::{JsonGuard, PassthroughBehavior};
 use crate::gateway_response::{ErrorScope, GatewayError, ResponseType};
 use crate::json_guard;
-use crate::params::{ResponseView, Scope, Target};
+use crate::params::{self, ResponseView, Scope, Target};
 
 /// A method request, independent of the HTTP server that received it.
 #[derive(Debug, Clone, Default)]
@@ -142,7 +142,7 @@ pub fn route(api: &Api, exchange: &mut Exchange) -> Result<(), GatewayError> {
     let path = api.stage.route_path(full_path).ok_or_else(not_found)?;
     match api.router.at(method, path) {
         Ok(found) => {
-            exchange.context.resource_path = found.value.resource_path.clone();
+            exchange.context.resource_path = found.resource_path.to_string();
             exchange.path_params = found.params;
             exchange.method = Some(found.value.clone());
             Ok(())
@@ -172,12 +172,7 @@ pub fn validate(exchange: &Exchange) -> Result<(), GatewayError> {
                     .iter()
                     .find(|(n, _)| n == name)
                     .map(|(_, v)| v.as_str()),
-                ParameterLocation::QueryString => request
-                    .query
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.as_str()),
+                ParameterLocation::QueryString => params::last(&request.query, name, false),
                 ParameterLocation::Header => request.header(name),
             };
             value.is_none_or(|v| v.trim().is_empty())
@@ -420,7 +415,9 @@ fn integration_response(
             )
         })?;
 
-    let request_body = text(&exchange.request.body);
+    // Nothing on the response side reads the method request's body: in a
+    // template `$input` is the backend's, and response parameters may not
+    // map `method.request.body`.
     let backend_body = text(&inbound.body);
     let mut status = selected.status;
     let mut content_type = inbound.headers.get(header::CONTENT_TYPE).cloned();
@@ -431,7 +428,7 @@ fn integration_response(
             // parameters are still the method request's.
             let input = Input {
                 body: &backend_body,
-                ..exchange.input(&request_body)
+                ..exchange.input("")
             };
             let variables = Variables {
                 input,
@@ -453,7 +450,7 @@ fn integration_response(
         content_type.unwrap_or_else(|| HeaderValue::from_static("application/json")),
     );
     let scope = Scope::new(
-        exchange.input(&request_body),
+        exchange.input(""),
         Some(ResponseView {
             headers: &inbound.headers,
             body: &backend_body,
@@ -505,7 +502,7 @@ fn passthrough(inbound: InboundResponse, request_id: &str) -> Response<Full<Byte
     response
 }
 
-fn insert_request_id(headers: &mut http::HeaderMap, request_id: &str) {
+pub(crate) fn insert_request_id(headers: &mut http::HeaderMap, request_id: &str) {
     if let Ok(id) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-RequestId", id);
     }
@@ -521,7 +518,7 @@ pub fn error_response(
     api.gateway_responses.respond(
         error,
         ErrorScope {
-            request: Some(exchange.input(&body)),
+            request: exchange.input(&body),
             accept: exchange.request.header("accept"),
             context: exchange.context.clone(),
             stage_variables: &api.stage.variables,

@@ -84,8 +84,6 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
                 continue;
             };
             let compiled = Method {
-                resource_path: path.clone(),
-                http_method: verb.to_ascii_uppercase(),
                 validation,
                 integration,
             };
