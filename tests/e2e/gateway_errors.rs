@@ -202,3 +202,19 @@ async fn long_url_is_414_and_large_headers_are_431() {
     assert_eq!(response.status(), 431);
     message(response).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_the_gateway_cleanly() {
+    let mut gateway = Gateway::start(GatewayOptions {
+        config: &root_config(),
+        env: fixed_credentials(&closed_port()),
+    });
+    // It serves first, so the signal reaches a running server.
+    let response = client().get(gateway.url("/nowhere")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    let status = gateway
+        .process
+        .terminate(Duration::from_secs(10))
+        .expect("the gateway did not stop within 10 s of SIGTERM");
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+}

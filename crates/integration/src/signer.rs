@@ -595,10 +595,7 @@ mod tests {
                 SystemTime::UNIX_EPOCH + TIME + Duration::from_secs(60),
             )
             .unwrap();
-        assert_eq!(
-            signer.key.lock().unwrap().as_ref().map(|c| c.key),
-            first
-        );
+        assert_eq!(signer.key.lock().unwrap().as_ref().map(|c| c.key), first);
         // The next day, a new key.
         signer
             .sign_with(
@@ -607,10 +604,7 @@ mod tests {
                 SystemTime::UNIX_EPOCH + TIME + Duration::from_secs(86_400),
             )
             .unwrap();
-        assert_ne!(
-            signer.key.lock().unwrap().as_ref().map(|c| c.key),
-            first
-        );
+        assert_ne!(signer.key.lock().unwrap().as_ref().map(|c| c.key), first);
         assert!(!format!("{:?}", signer.key).contains("wJalr"));
     }
 

@@ -4,8 +4,6 @@
 //!   access key of an IAM user allowed to do everything.
 //! - [`Gateway`]: the real `gateway` binary, built once by cargo for all tests.
 
-#![allow(dead_code)]
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, Command, Stdio};
