@@ -5,6 +5,7 @@
 //! Both sides are parsed once at load into [`Target`] and [`Source`]; the
 //! request path only looks values up, in a [`Scope`].
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
@@ -292,7 +293,7 @@ impl Source {
                     .get_or_init(|| serde_json::from_str(response.body).ok());
                 json.as_ref().and_then(|json| text_of(path.query(json)))
             }
-            Source::Context(name) => context_value(scope.context, name),
+            Source::Context(name) => scope.context.text(name).map(Cow::into_owned),
             Source::StageVariable(name) => scope.stage_variables.get(name).cloned(),
         }
     }
@@ -346,34 +347,6 @@ fn text_of(matches: Matches<'_>) -> Option<String> {
         Matches::One(value) => Some(value.to_string()),
         Matches::Many(values) => serde_json::to_string(&values).ok(),
     }
-}
-
-/// `context.<name>` as a string.
-pub fn context_value(context: &Context, name: &str) -> Option<String> {
-    let value = match name {
-        "requestId" => context.request_id.clone(),
-        "extendedRequestId" => context.extended_request_id.clone(),
-        "apiId" => context.api_id.clone(),
-        "accountId" => context.account_id.clone(),
-        "stage" => context.stage.clone(),
-        "deploymentId" => context.deployment_id.clone(),
-        "resourceId" => context.resource_id.clone(),
-        "resourcePath" => context.resource_path.clone(),
-        "path" => context.path.clone(),
-        "httpMethod" => context.http_method.clone(),
-        "protocol" => context.protocol.clone(),
-        "requestTime" => context.request_time.clone(),
-        "requestTimeEpoch" => context.request_time_epoch.to_string(),
-        "domainName" => context.domain_name.clone(),
-        "domainPrefix" => context.domain_prefix.clone(),
-        "identity.sourceIp" => context.identity.source_ip.clone(),
-        "identity.userAgent" => context.identity.user_agent.clone(),
-        "error.message" => context.error.as_ref()?.message.clone(),
-        "error.responseType" => context.error.as_ref()?.response_type.clone(),
-        "error.validationErrorString" => context.error.as_ref()?.validation_error_string.clone(),
-        _ => return None,
-    };
-    Some(value)
 }
 
 #[cfg(test)]

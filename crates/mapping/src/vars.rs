@@ -5,6 +5,7 @@
 //! These types borrow from the caller so that building them on the request path
 //! costs no copies of the body or the parameters.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Everything a template may reference during one render.
@@ -64,6 +65,46 @@ pub struct Context {
     pub error: Option<ErrorContext>,
 }
 
+impl Context {
+    /// `$context.<name>` as text, for the names that hold one value:
+    /// `requestId`, `identity.sourceIp`, `error.messageString` and the rest.
+    /// `None` for other names, and for `error.*` outside a gateway response.
+    /// Templates and parameter mappings both read the context through this.
+    pub fn text(&self, name: &str) -> Option<Cow<'_, str>> {
+        if let Some(field) = name.strip_prefix("identity.") {
+            return self.identity.field(field).map(Cow::Borrowed);
+        }
+        if let Some(field) = name.strip_prefix("error.") {
+            return self.error.as_ref()?.field(field);
+        }
+        if name == "requestTimeEpoch" {
+            return Some(Cow::Owned(self.request_time_epoch.to_string()));
+        }
+        self.field(name).map(Cow::Borrowed)
+    }
+
+    /// A top-level string field by its `$context` name.
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
+        Some(match name {
+            "requestId" => &self.request_id,
+            "extendedRequestId" => &self.extended_request_id,
+            "apiId" => &self.api_id,
+            "accountId" => &self.account_id,
+            "stage" => &self.stage,
+            "deploymentId" => &self.deployment_id,
+            "resourceId" => &self.resource_id,
+            "resourcePath" => &self.resource_path,
+            "path" => &self.path,
+            "httpMethod" => &self.http_method,
+            "protocol" => &self.protocol,
+            "requestTime" => &self.request_time,
+            "domainName" => &self.domain_name,
+            "domainPrefix" => &self.domain_prefix,
+            _ => return None,
+        })
+    }
+}
+
 /// `$context.identity`.
 #[derive(Debug, Clone, Default)]
 pub struct Identity {
@@ -77,6 +118,35 @@ pub struct ErrorContext {
     pub message: String,
     pub response_type: String,
     pub validation_error_string: String,
+}
+
+impl Identity {
+    /// `$context.identity.<name>`.
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
+        match name {
+            "sourceIp" => Some(&self.source_ip),
+            "userAgent" => Some(&self.user_agent),
+            _ => None,
+        }
+    }
+}
+
+impl ErrorContext {
+    /// `$context.error.<name>`. `messageString` is the message as a quoted
+    /// JSON string.
+    pub(crate) fn field(&self, name: &str) -> Option<Cow<'_, str>> {
+        match name {
+            "message" => Some(Cow::Borrowed(&self.message)),
+            "messageString" => {
+                let mut quoted = String::new();
+                crate::render::json_string(&self.message, &mut quoted);
+                Some(Cow::Owned(quoted))
+            }
+            "responseType" => Some(Cow::Borrowed(&self.response_type)),
+            "validationErrorString" => Some(Cow::Borrowed(&self.validation_error_string)),
+            _ => None,
+        }
+    }
 }
 
 /// The result of a render: the body and whatever the template wrote into
@@ -97,4 +167,53 @@ pub struct Overrides {
     pub response_header: Vec<(String, String)>,
     /// `$context.responseOverride.status`, when set to an integer in 100..=599.
     pub response_status: Option<u16>,
+}
+
+#[cfg(test)]
+mod context_tests {
+    use super::*;
+
+    #[test]
+    fn text_reads_every_kind_of_context_name() {
+        let mut context = Context {
+            request_id: "rid".into(),
+            request_time_epoch: 1_700_000_000_000,
+            identity: Identity {
+                source_ip: "10.0.0.1".into(),
+                user_agent: "curl".into(),
+            },
+            ..Context::default()
+        };
+        assert_eq!(context.text("requestId").as_deref(), Some("rid"));
+        assert_eq!(
+            context.text("requestTimeEpoch").as_deref(),
+            Some("1700000000000")
+        );
+        assert_eq!(
+            context.text("identity.sourceIp").as_deref(),
+            Some("10.0.0.1")
+        );
+        assert_eq!(context.text("identity.nothing"), None);
+        assert_eq!(
+            context.text("error.message"),
+            None,
+            "outside a gateway response"
+        );
+        assert_eq!(context.text("nothing"), None);
+
+        context.error = Some(ErrorContext {
+            message: "say \"no\"".into(),
+            response_type: "BAD_REQUEST_BODY".into(),
+            validation_error_string: String::new(),
+        });
+        assert_eq!(context.text("error.message").as_deref(), Some("say \"no\""));
+        assert_eq!(
+            context.text("error.messageString").as_deref(),
+            Some(r#""say \"no\"""#)
+        );
+        assert_eq!(
+            context.text("error.responseType").as_deref(),
+            Some("BAD_REQUEST_BODY")
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! `$input`, `$util`, `$context`, `$stageVariables` and `$foreach`.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -29,43 +30,18 @@ impl<'a> Eval<'a> {
             },
             Builtin::Util => Value::Null,
             Builtin::Context => match name {
-                "requestId" => Value::Str(&ctx.request_id),
-                "extendedRequestId" => Value::Str(&ctx.extended_request_id),
-                "apiId" => Value::Str(&ctx.api_id),
-                "accountId" => Value::Str(&ctx.account_id),
-                "stage" => Value::Str(&ctx.stage),
-                "deploymentId" => Value::Str(&ctx.deployment_id),
-                "resourceId" => Value::Str(&ctx.resource_id),
-                "resourcePath" => Value::Str(&ctx.resource_path),
-                "path" => Value::Str(&ctx.path),
-                "httpMethod" => Value::Str(&ctx.http_method),
-                "protocol" => Value::Str(&ctx.protocol),
-                "requestTime" => Value::Str(&ctx.request_time),
                 "requestTimeEpoch" => Value::Int(ctx.request_time_epoch),
-                "domainName" => Value::Str(&ctx.domain_name),
-                "domainPrefix" => Value::Str(&ctx.domain_prefix),
                 "identity" => Value::Object(Builtin::Identity),
                 "error" if ctx.error.is_some() => Value::Object(Builtin::ContextError),
                 "requestOverride" => Value::Map(self.override_maps().request.clone()),
                 "responseOverride" => Value::Map(self.override_maps().response.clone()),
-                _ => Value::Null,
+                _ => ctx.field(name).map_or(Value::Null, Value::Str),
             },
-            Builtin::Identity => match name {
-                "sourceIp" => Value::Str(&ctx.identity.source_ip),
-                "userAgent" => Value::Str(&ctx.identity.user_agent),
-                _ => Value::Null,
-            },
-            Builtin::ContextError => match (&ctx.error, name) {
-                (Some(e), "message") => Value::Str(&e.message),
-                // `messageString` is the message as a quoted JSON string.
-                (Some(e), "messageString") => {
-                    let mut s = String::new();
-                    render::json_string(&e.message, &mut s);
-                    Value::string(s)
-                }
-                (Some(e), "responseType") => Value::Str(&e.response_type),
-                (Some(e), "validationErrorString") => Value::Str(&e.validation_error_string),
-                _ => Value::Null,
+            Builtin::Identity => ctx.identity.field(name).map_or(Value::Null, Value::Str),
+            Builtin::ContextError => match ctx.error.as_ref().and_then(|e| e.field(name)) {
+                Some(Cow::Borrowed(text)) => Value::Str(text),
+                Some(Cow::Owned(text)) => Value::string(text),
+                None => Value::Null,
             },
             Builtin::StageVariables => vars
                 .stage_variables
