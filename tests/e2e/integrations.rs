@@ -95,15 +95,64 @@ async fn arn_uris_and_assumed_execution_roles() {
     let response = http.get(gateway.url("/own/streams")).send().await.unwrap();
     assert_eq!(json_body(response).await["StreamNames"], json!(["orders"]));
 
-    // Each role was assumed once (STS calls are `POST /`, Kinesis calls
-    // `POST /?Action=`), and its credentials reused for later requests.
+    // Each role was assumed once, and its credentials reused for later requests.
+    assert_eq!(
+        assume_role_calls(&moto),
+        2,
+        "expected one AssumeRole per role:\n{}",
+        moto.process.log_text()
+    );
+}
+
+/// How many AssumeRole calls moto logged after the test's setup (STS calls
+/// are `POST /`, Kinesis calls `POST /?Action=`).
+fn assume_role_calls(moto: &Moto) -> usize {
     let log = moto.process.log_text();
     let after_setup = log.split("reset-auth").nth(1).unwrap_or_default();
-    let assumed = after_setup
+    after_setup
         .lines()
         .filter(|l| l.contains("POST / HTTP"))
-        .count();
-    assert_eq!(assumed, 2, "expected one AssumeRole per role:\n{log}");
+        .count()
+}
+
+const ROLE_IN_TWO_REGIONS: &str = r#"
+aws:
+  region: us-east-1
+resources:
+  /east:
+    GET:
+      integration:
+        type: aws
+        uri: arn:aws:apigateway:us-east-1:kinesis:action/ListStreams
+        credentials: arn:aws:iam::123456789012:role/gateway-writer
+        request_templates:
+          application/json: '{}'
+  /west:
+    GET:
+      integration:
+        type: aws
+        uri: arn:aws:apigateway:eu-west-1:kinesis:action/ListStreams
+        credentials: arn:aws:iam::123456789012:role/gateway-writer
+        request_templates:
+          application/json: '{}'
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_role_in_two_regions_is_assumed_in_each() {
+    let moto = Moto::start();
+    let config = write_config("role-two-regions", ROLE_IN_TWO_REGIONS);
+    let gateway = Gateway::against_moto(&config, &moto, &moto.key.secret);
+    let http = client();
+    for path in ["/east", "/west", "/east", "/west"] {
+        let response = http.get(gateway.url(path)).send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            200,
+            "{path}: {}",
+            response.text().await.unwrap()
+        );
+    }
+    assert_eq!(assume_role_calls(&moto), 2, "one AssumeRole per region");
 }
 
 #[tokio::test(flavor = "multi_thread")]

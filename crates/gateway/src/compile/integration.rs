@@ -25,8 +25,8 @@ const MIN_TIMEOUT_MS: u64 = 50;
 pub(super) struct Signers {
     /// By (service, region, role).
     signers: BTreeMap<(String, String, Option<String>), Signer>,
-    /// By role ARN.
-    roles: BTreeMap<String, Credentials>,
+    /// By (role ARN, region): a role is assumed through its region's STS.
+    roles: BTreeMap<(String, String), Credentials>,
 }
 
 pub(super) fn compile(
@@ -279,7 +279,7 @@ fn aws_backend(
                 (*sts.source() != EndpointSource::Aws).then(|| sts.base().to_string());
             signers
                 .roles
-                .entry(arn.clone())
+                .entry((arn.clone(), region.clone()))
                 .or_insert_with(|| {
                     Credentials::assume_role(
                         arn,
