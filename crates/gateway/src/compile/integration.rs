@@ -13,7 +13,7 @@ use crate::api::{Backend, Integration};
 use crate::config::{IntegrationConfig, IntegrationType};
 use crate::params::{self, Side, Target};
 
-use super::{Problems, Shared, responses, substitute_stage_variables, templates};
+use super::{Problems, Shared, child, responses, substitute_stage_variables, templates};
 
 /// The largest integration timeout accepted, in milliseconds. API Gateway caps
 /// it at 29 s by default; quotas can raise it, so more is allowed, to a bound.
@@ -37,8 +37,8 @@ pub(super) fn compile(
     problems: &mut Problems<'_>,
 ) -> Option<Integration> {
     let before = problems.list.len();
-    let at: Vec<&str> = method_at.iter().copied().chain(["integration"]).collect();
-    let key = |k: &'static str| -> Vec<&str> { at.iter().copied().chain([k]).collect() };
+    let at: Vec<&str> = child(method_at, "integration");
+    let key = |k: &'static str| -> Vec<&str> { child(&at, k) };
 
     let http_method = match (&raw.http_method, raw.kind) {
         (Some(verb), _) => match http::Method::from_bytes(verb.to_ascii_uppercase().as_bytes()) {
@@ -154,7 +154,7 @@ fn reject(
             _ => false,
         };
         if set {
-            let path: Vec<&str> = at.iter().copied().chain([name]).collect();
+            let path = child(at, name);
             problems.push_key(
                 &path,
                 format!("`{name}` does not apply to a `{kind}` integration"),
@@ -170,7 +170,7 @@ fn aws_backend(
     signers: &mut Signers,
     problems: &mut Problems<'_>,
 ) -> Option<Backend> {
-    let key = |k: &'static str| -> Vec<&str> { at.iter().copied().chain([k]).collect() };
+    let key = |k: &'static str| -> Vec<&str> { child(at, k) };
     let variables = &shared.stage.variables;
     let substitute = |value: &str, name: &'static str, problems: &mut Problems<'_>| {
         substitute_stage_variables(value, variables)
@@ -329,7 +329,7 @@ fn http_backend(
         &["service", "action", "path", "credentials"],
         problems,
     );
-    let key: Vec<&str> = at.iter().copied().chain(["uri"]).collect();
+    let key: Vec<&str> = child(at, "uri");
     let Some(uri) = &raw.uri else {
         problems.push_key(at, "an http integration needs a `uri`".into());
         return None;

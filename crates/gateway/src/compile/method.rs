@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::api::{Model, ParameterLocation, Validation};
 use crate::config::{Loaded, MethodConfig};
 
-use super::{Problems, Shared};
+use super::{Problems, Shared, child};
 
 /// Compiles every model as a JSON Schema draft-04, as API Gateway's models are.
 pub(super) fn models(loaded: &Loaded, problems: &mut Problems<'_>) -> BTreeMap<String, Arc<Model>> {
@@ -78,7 +78,7 @@ pub(super) fn validation(
     let before = problems.list.len();
     let loaded = problems.loaded;
     let config = &loaded.config;
-    let key = |k: &'static str| -> Vec<&str> { at.iter().copied().chain([k]).collect() };
+    let key = |k: &'static str| -> Vec<&str> { child(at, k) };
 
     let validator_name = raw
         .request_validator

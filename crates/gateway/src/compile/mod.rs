@@ -209,8 +209,7 @@ fn templates(
 ) -> Templates {
     let mut templates = Templates::default();
     for (media_type, source) in raw {
-        let mut path = at.to_vec();
-        path.push(media_type);
+        let path = child(at, media_type);
         let name = format!("{name_prefix} {media_type}");
         match Template::compile(name, source) {
             Ok(t) => templates
@@ -254,6 +253,11 @@ impl Problems<'_> {
             message,
         });
     }
+}
+
+/// The key path of `key` under `at`, for naming it in a problem.
+fn child<'a>(at: &[&'a str], key: &'a str) -> Vec<&'a str> {
+    at.iter().copied().chain([key]).collect()
 }
 
 #[cfg(test)]

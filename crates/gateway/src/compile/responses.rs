@@ -9,7 +9,7 @@ use crate::config::{IntegrationResponseConfig, Loaded};
 use crate::gateway_response::{Custom, GatewayResponses, ResponseType};
 use crate::params::{self, Side, Source, Target};
 
-use super::{Problems, templates};
+use super::{Problems, child, templates};
 
 pub(super) fn integration_responses(
     raw: &[IntegrationResponseConfig],
@@ -21,8 +21,8 @@ pub(super) fn integration_responses(
     let mut defaults = 0;
     for (index, response) in raw.iter().enumerate() {
         let index = index.to_string();
-        let here: Vec<&str> = at.iter().copied().chain([index.as_str()]).collect();
-        let key = |k: &'static str| -> Vec<&str> { here.iter().copied().chain([k]).collect() };
+        let here: Vec<&str> = child(at, index.as_str());
+        let key = |k: &'static str| -> Vec<&str> { child(&here, k) };
 
         let pattern = match response
             .selection_pattern
@@ -89,7 +89,7 @@ pub(super) fn gateway_responses(loaded: &Loaded, problems: &mut Problems<'_>) ->
             );
             continue;
         };
-        let key = |k: &'static str| -> Vec<&str> { at.iter().copied().chain([k]).collect() };
+        let key = |k: &'static str| -> Vec<&str> { child(&at, k) };
         let status = raw.status.map(|s| status(s, &key("status"), problems));
         let headers = headers(
             &raw.response_parameters,
@@ -134,8 +134,7 @@ fn headers(
 ) -> Vec<(HeaderName, Source)> {
     let mut compiled = Vec::new();
     for (target, source) in raw {
-        let mut path = at.to_vec();
-        path.push(target);
+        let path = child(at, target);
         match (
             params::parse_target(target, side),
             params::parse_source(source, side),
