@@ -115,7 +115,7 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-fn read_env(name: &str) -> Option<String> {
+pub(crate) fn read_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 

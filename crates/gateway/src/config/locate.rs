@@ -17,7 +17,7 @@ pub struct Location {
     pub column: usize,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Node {
     key: Option<Location>,
     value: Option<Location>,
@@ -139,23 +139,12 @@ impl Receiver {
                 (*next - 1).to_string()
             }
             None => {
-                self.nodes
-                    .entry(Vec::new())
-                    .or_insert(Node {
-                        key: None,
-                        value: None,
-                        style: None,
-                    })
-                    .value = Some(Self::location(mark));
+                self.nodes.entry(Vec::new()).or_default().value = Some(Self::location(mark));
                 return false;
             }
         };
         self.path.push(segment);
-        let node = self.nodes.entry(self.path.clone()).or_insert(Node {
-            key: None,
-            value: None,
-            style,
-        });
+        let node = self.nodes.entry(self.path.clone()).or_default();
         node.value = Some(Self::location(mark));
         node.style = style;
         true
@@ -178,14 +167,7 @@ impl MarkedEventReceiver for Receiver {
                     *pending_key = Some(text.clone());
                     let mut path = self.path.clone();
                     path.push(text);
-                    self.nodes
-                        .entry(path)
-                        .or_insert(Node {
-                            key: None,
-                            value: None,
-                            style: None,
-                        })
-                        .key = Some(Self::location(mark));
+                    self.nodes.entry(path).or_default().key = Some(Self::location(mark));
                     return;
                 }
                 let pushed = self.value(mark, Some(style));
