@@ -6,12 +6,16 @@
 //! through the stages in [`pipeline`]. `gateway render` runs the same stages
 //! up to the integration request and prints it instead of sending it.
 
+pub mod access_log;
+pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod compile;
 pub mod config;
+pub mod forwarded;
 pub mod gateway_response;
 pub mod json_guard;
+pub mod metrics;
 pub mod params;
 pub mod pipeline;
 pub mod render;
