@@ -7,6 +7,7 @@ mod examples;
 mod gateway_errors;
 mod integrations;
 mod kinesis_tutorial;
+mod operations;
 mod pipeline;
 mod render;
 mod support;

@@ -441,9 +441,16 @@ impl AccessLog {
 }
 
 impl Writer {
-    /// Waits for the writer to drain, once every [`AccessLog`] is dropped.
-    pub fn finish(self) {
-        let _ = self.thread.join();
+    /// Waits, up to `timeout`, for the writer to write every queued line and
+    /// stop, which it does once every [`AccessLog`] is dropped.
+    pub fn finish(self, timeout: std::time::Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        while !self.thread.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        if self.thread.is_finished() {
+            let _ = self.thread.join();
+        }
     }
 }
 
@@ -572,7 +579,7 @@ mod tests {
             log.send(format!("line {n}\n"));
         }
         drop(log);
-        writer.finish();
+        writer.finish(std::time::Duration::from_secs(10));
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 1000);
         assert_eq!(text.lines().last(), Some("line 999"));

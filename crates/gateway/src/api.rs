@@ -10,6 +10,7 @@ use gateway_mapping::Template;
 use gateway_router::Router;
 use http::{HeaderName, StatusCode};
 
+use crate::compile::Settings;
 use crate::config::{JsonGuard, PassthroughBehavior};
 use crate::gateway_response::GatewayResponses;
 use crate::params::{Source, Target};
@@ -21,6 +22,10 @@ pub struct Api {
     pub limits: Limits,
     pub stage: Stage,
     pub gateway_responses: GatewayResponses,
+    /// Listeners, shutdown, trusted proxies, access log, API identity.
+    pub settings: Settings,
+    /// The access-log format (reloadable; where lines go is not).
+    pub access_log: crate::access_log::Format,
 }
 
 /// Limits on what clients may send.
@@ -60,6 +65,8 @@ impl Stage {
 pub struct Method {
     pub validation: Validation,
     pub integration: Integration,
+    /// The route's metric handles, looked up on its first request.
+    pub metrics: std::sync::OnceLock<crate::metrics::RouteMetrics>,
 }
 
 /// What the method request must satisfy before anything is sent.

@@ -1,18 +1,18 @@
-//! The command line: `gateway run` and `gateway render`.
+//! The command line: `gateway run`, `gateway render` and `gateway validate`,
+//! and what each exit code means.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
-use gateway_integration::{Client, ClientOptions, Credentials};
+use gateway_integration::Credentials;
 
 use crate::compile::{self, Environment};
 use crate::config::{ConfigError, Loaded};
-use crate::{render, server};
+use crate::environment::read_env;
+use crate::{render, run};
 
 /// Exit code for a configuration that does not load (EX_CONFIG).
 const EXIT_CONFIG: u8 = 78;
@@ -35,9 +35,13 @@ enum Command {
         /// The configuration file.
         #[arg(long, short, default_value = "gateway.yaml")]
         config: PathBuf,
-        /// The address to listen on; overrides `listen` in the file.
+        /// The address to listen on, IP:PORT; overrides `listen` in the file.
         #[arg(long)]
-        listen: Option<String>,
+        listen: Option<SocketAddr>,
+        /// The admin listener (/health, /ready, /metrics), IP:PORT; overrides
+        /// `admin.listen` in the file.
+        #[arg(long)]
+        admin_listen: Option<SocketAddr>,
         /// The log format.
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
@@ -61,18 +65,26 @@ enum LogFormat {
     Json,
 }
 
-/// Parses the command line and runs the command.
+/// Parses the command line and runs the command. Exit codes: 0 success, 1
+/// failure, 2 bad usage (clap's), 78 a configuration that does not load.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run {
             config,
             listen,
+            admin_listen,
             log_format,
             workers,
         } => {
             init_logging(log_format);
-            runtime().and_then(|rt| rt.block_on(run(&config, listen.as_deref(), workers)))
+            let options = run::Options {
+                config,
+                listen,
+                admin_listen,
+                workers,
+            };
+            runtime().and_then(|rt| rt.block_on(run::run(&options)))
         }
         Command::Render(args) => render::main(&args),
         Command::Validate { config } => validate(&config),
@@ -91,8 +103,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The control runtime: loading, signals, background credential refresh. The
-/// requests are served by the workers' own runtimes.
+/// The control runtime: loading, signals, reloads, the admin listener and
+/// background credential refresh. The requests are served by the workers'
+/// own runtimes.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -101,156 +114,36 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn init_logging(format: LogFormat) {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
     let filter = tracing_subscriber::EnvFilter::try_from_env("GATEWAY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Colours only for a person at a terminal, never in files or collectors.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(ansi);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().flatten_event(true).init(),
-    }
-}
-
-pub(crate) fn read_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
-async fn run(
-    config_path: &Path,
-    listen: Option<&str>,
-    workers: Option<usize>,
-) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let loaded = Loaded::from_file(config_path)?;
-    let region = compile::region(&loaded, read_env).unwrap_or_default();
-    let credentials = Credentials::default_chain(&region).await;
-    let environment = Environment {
-        env: read_env,
-        credentials: credentials.clone(),
+    let fmt = match format {
+        LogFormat::Text => fmt.boxed(),
+        LogFormat::Json => fmt.json().flatten_event(true).boxed(),
     };
-    let api = Arc::new(compile::compile(&loaded, &environment)?);
-
-    let address = listen
-        .map(str::to_string)
-        .or_else(|| loaded.config.listen.clone())
-        .unwrap_or_else(|| "127.0.0.1:8080".to_string());
-    let address: SocketAddr = address
-        .parse()
-        .with_context(|| format!("`{address}` is not a listen address (expected IP:PORT)"))?;
-    let workers = workers
-        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
-        .unwrap_or(1)
-        .max(1);
-    let listeners =
-        bind(address, workers).with_context(|| format!("cannot listen on {address}"))?;
-    let bound = listeners[0]
-        .local_addr()
-        .context("reading the listen address")?;
-
-    // One single-threaded runtime per worker, each with its own listening
-    // socket (SO_REUSEPORT: the kernel spreads connections) and its own pool
-    // of backend connections. A request never changes thread, so there are no
-    // cross-thread wake-ups on the hot path.
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let mut threads = Vec::with_capacity(workers);
-    for (index, listener) in listeners.into_iter().enumerate() {
-        let api = api.clone();
-        let mut stopped = stopped.clone();
-        let client = Client::new(&ClientOptions::default())?;
-        let thread = std::thread::Builder::new()
-            .name(format!("gateway-worker-{index}"))
-            .spawn(move || -> anyhow::Result<()> {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?;
-                runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(listener)?;
-                    let shutdown = async move {
-                        let _ = stopped.wait_for(|stop| *stop).await;
-                    };
-                    server::serve(api, client, listener, shutdown).await;
-                    Ok(())
-                })
-            })
-            .context("starting a worker thread")?;
-        threads.push(thread);
-    }
-    tracing::info!(
-        "listening on {bound} with {} routes from {} ({workers} workers, ready in {} ms)",
-        api.router.len(),
-        config_path.display(),
-        started.elapsed().as_millis()
-    );
-
-    // Load credentials now, in the background, so that the first request does
-    // not wait for them and a missing source shows in the log at once.
-    tokio::spawn(async move {
-        match credentials.get().await {
-            Ok(_) => tracing::info!("AWS credentials loaded"),
-            Err(e) => tracing::warn!(
-                "{e}; requests to AWS services will fail with 500 until this is fixed"
-            ),
-        }
-    });
-
-    shutdown_signal().await;
-    let _ = stop.send(true);
-    for thread in threads {
-        let finished = tokio::task::spawn_blocking(move || thread.join()).await;
-        if let Ok(Ok(Err(e))) = finished {
-            tracing::warn!("a worker stopped with an error: {e:#}");
-        }
-    }
-    Ok(())
+    tracing_subscriber::registry()
+        .with(
+            fmt.with_filter(filter)
+                .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                    !reveals_credentials(meta)
+                })),
+        )
+        .init();
 }
 
-/// `count` listening sockets on `address`, all with SO_REUSEPORT. With port 0,
-/// the first picks the port and the others join it.
-fn bind(address: SocketAddr, count: usize) -> std::io::Result<Vec<std::net::TcpListener>> {
-    let mut listeners = Vec::with_capacity(count);
-    let mut address = address;
-    for _ in 0..count {
-        let socket = if address.is_ipv4() {
-            tokio::net::TcpSocket::new_v4()?
-        } else {
-            tokio::net::TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        #[cfg(unix)]
-        socket.set_reuseport(true)?;
-        socket.set_nodelay(true)?;
-        socket.bind(address)?;
-        let listener = socket.listen(1024)?;
-        address = listener.local_addr()?;
-        listeners.push(listener.into_std()?);
-    }
-    Ok(listeners)
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
+/// The AWS config crate logs the credentials it loads from a profile at
+/// INFO, access key id included. Those events are dropped whatever
+/// `GATEWAY_LOG` says: no key id belongs in the gateway's log.
+fn reveals_credentials(meta: &tracing::Metadata<'_>) -> bool {
+    meta.target().starts_with("aws_config::profile") && *meta.level() > tracing::Level::WARN
 }
 
 fn validate(config_path: &Path) -> anyhow::Result<()> {

@@ -43,7 +43,7 @@ const SECRET_HEADERS: [&str; 3] = [
 pub fn main(args: &RenderArgs) -> anyhow::Result<()> {
     let loaded = Loaded::from_file(&args.config)?;
     let environment = Environment {
-        env: crate::cli::read_env,
+        env: crate::environment::read_env,
         // Never used: nothing is signed.
         credentials: Credentials::fixed("render", "render", None),
     };

@@ -1,8 +1,9 @@
 //! The HTTP server: accepts connections, turns each hyper request into a
-//! [`MethodRequest`], runs the pipeline, and logs one line per request.
+//! [`MethodRequest`], runs the pipeline, and records the outcome: metrics, the
+//! access log, and one log line for a failure.
 //!
 //! Each worker thread runs [`serve`] on its own single-threaded runtime with
-//! its own listening socket and backend client (see `cli::run`).
+//! its own listening socket and backend client (see [`crate::run`]).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -20,23 +21,37 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
+use arc_swap::ArcSwap;
 use gateway_integration::Client;
 
+use crate::access_log::AccessLog;
 use crate::api::Api;
 use crate::gateway_response::{GatewayError, ResponseType};
+use crate::metrics::Metrics;
 use crate::pipeline::{self, Exchange, MethodRequest};
 
 /// How long a client may take to send a request's line and headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How long in-flight requests may take to finish after a shutdown signal.
-const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
+/// What every worker shares for the life of the process.
+#[derive(Debug)]
+pub struct Shared {
+    /// The API being served. A reload replaces it whole: each request holds
+    /// the one it started with until it finishes.
+    pub api: ArcSwap<Api>,
+    pub metrics: Arc<Metrics>,
+    /// `None` when access logs are off.
+    pub access_log: Option<AccessLog>,
+    /// `$context.accountId`: from the file, or from STS once known.
+    pub account_id: Arc<std::sync::OnceLock<String>>,
+}
 
-/// Serves `api` on `listener` until `shutdown` completes, then drains
-/// in-flight requests for up to [`DRAIN_DEADLINE`]. Integration calls go
-/// through `client`, whose pooled connections belong to this runtime.
+/// Serves on `listener` until `shutdown` completes, then lets in-flight
+/// requests finish (the process bounds how long: `shutdown_timeout_ms`).
+/// Integration calls go through `client`, whose pooled connections belong to
+/// this runtime.
 pub async fn serve(
-    api: Arc<Api>,
+    shared: Arc<Shared>,
     client: Client,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
@@ -57,18 +72,19 @@ pub async fn serve(
                     Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors and the like: back off, keep serving.
+                        shared.metrics.connection_refused("accept_failed");
                         tracing::warn!(error = %e, "accept failed");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let api = api.clone();
+                let shared = shared.clone();
                 let client = client.clone();
                 let service = service_fn(move |request| {
-                    let api = api.clone();
+                    let shared = shared.clone();
                     let client = client.clone();
-                    async move { Ok::<_, Infallible>(handle(&api, &client, request, peer).await) }
+                    async move { Ok::<_, Infallible>(handle(&shared, &client, request, peer).await) }
                 });
                 let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                 let connection = graceful.watch(connection);
@@ -82,25 +98,32 @@ pub async fn serve(
         }
     }
     drop(listener);
-    tracing::info!("shutting down: draining in-flight requests");
-    if tokio::time::timeout(DRAIN_DEADLINE, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("drain deadline passed; closing remaining connections");
-    }
+    graceful.shutdown().await;
 }
 
-/// One request, start to finish, with its access-log line.
+/// One request, start to finish: the pipeline, then its metrics, its
+/// access-log line and, for a failure, one log line with the cause.
 pub async fn handle(
-    api: &Api,
+    shared: &Shared,
     client: &Client,
     request: Request<Incoming>,
     peer: SocketAddr,
 ) -> Response<Full<Bytes>> {
     let started = Instant::now();
+    let _inflight = shared.metrics.inflight();
+    let api = shared.api.load_full();
+    let api = api.as_ref();
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
+    let source_ip = crate::forwarded::client_ip(
+        peer.ip(),
+        parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+        &api.settings.trusted_proxies,
+    );
     let method_request = MethodRequest {
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
@@ -120,22 +143,75 @@ pub async fn handle(
             })
             .collect(),
         body: Bytes::new(),
-        source_ip: peer.ip().to_string(),
+        source_ip: source_ip.to_string(),
     };
     let mut exchange = Exchange::new(api, method_request, request_id);
+    if let Some(account) = shared.account_id.get() {
+        exchange.context.account_id.clone_from(account);
+    }
+    let mut error_kind = None;
     let response = match run(api, client, &parts, body, &mut exchange).await {
         Ok(response) => response,
-        Err(error) => pipeline::error_response(api, error, &exchange),
+        Err(error) => {
+            error_kind = Some(error.kind);
+            pipeline::error_response(api, error, &exchange)
+        }
     };
-    tracing::info!(
-        target: "access",
-        method = %exchange.request.method,
-        path = %exchange.request.path,
-        status = response.status().as_u16(),
-        latency_ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
-        request_id = %exchange.context.request_id,
-    );
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    let route = exchange.method.as_ref().map(|method| {
+        method.metrics.get_or_init(|| {
+            shared.metrics.route(
+                &exchange.context.http_method,
+                &exchange.context.resource_path,
+            )
+        })
+    });
+    shared
+        .metrics
+        .request(route, &exchange.request.method, status, elapsed);
+    if let Some(kind) = error_kind {
+        shared.metrics.error(kind.name());
+    }
+    if let Some(log) = &shared.access_log {
+        let length = hyper::body::Body::size_hint(response.body())
+            .exact()
+            .unwrap_or(0);
+        let context = &exchange.context;
+        let entry = crate::access_log::Entry {
+            request_id: &context.request_id,
+            extended_request_id: &context.extended_request_id,
+            request_time: &context.request_time,
+            request_time_epoch: context.request_time_epoch,
+            http_method: &context.http_method,
+            resource_path: &context.resource_path,
+            path: &context.path,
+            protocol: version(parts.version),
+            stage: &context.stage,
+            account_id: &context.account_id,
+            domain_name: &context.domain_name,
+            status,
+            response_length: length,
+            response_latency_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            error_response_type: error_kind.map_or("", |k| k.name()),
+            source_ip: &context.identity.source_ip,
+            user_agent: &context.identity.user_agent,
+            ..crate::access_log::Entry::default()
+        };
+        let mut line = String::with_capacity(256);
+        api.access_log.write(&entry, &mut line);
+        log.send(line);
+    }
     response
+}
+
+/// The request's protocol, as `$context.protocol` names it.
+fn version(version: http::Version) -> &'static str {
+    match version {
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_2 => "HTTP/2.0",
+        _ => "HTTP/1.1",
+    }
 }
 
 async fn run(

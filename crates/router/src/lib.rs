@@ -129,6 +129,15 @@ impl<T> Router<T> {
         })
     }
 
+    /// Every (method, resource path) pair, in declaration order.
+    pub fn routes(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.resources.iter().flat_map(|r| {
+            r.methods
+                .iter()
+                .map(move |(method, _)| (method.as_str(), r.path.as_str()))
+        })
+    }
+
     /// The number of (resource, method) pairs.
     pub fn len(&self) -> usize {
         self.resources.iter().map(|r| r.methods.len()).sum()

@@ -75,10 +75,22 @@ impl Process {
 
     /// Sends SIGTERM and waits for the exit, up to `timeout`.
     pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill")
-            .arg("-TERM")
+        self.signal("TERM");
+        self.wait(timeout)
+    }
+
+    /// Sends a signal by name (`HUP`, `TERM`) to the process, by its PID.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
             .arg(self.child.id().to_string())
-            .status();
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Waits for the process to exit, up to `timeout`.
+    pub fn wait(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -194,6 +206,8 @@ impl Moto {
 pub struct Gateway {
     pub process: Process,
     pub url: String,
+    /// The admin listener, when the gateway was started with one.
+    pub admin_url: Option<String>,
 }
 
 /// How a test starts the gateway.
@@ -211,12 +225,40 @@ impl Gateway {
     }
 
     pub fn start(options: GatewayOptions<'_>) -> Self {
+        Self::start_with_args(options, &[])
+    }
+
+    /// Starts the gateway with extra arguments to `gateway run`, e.g.
+    /// `--admin-listen 127.0.0.1:0`.
+    pub fn start_with_args(options: GatewayOptions<'_>, args: &[&str]) -> Self {
+        let mut command = Self::command(&options);
+        if !args.contains(&"--listen") {
+            command.args(["--listen", "127.0.0.1:0"]);
+        }
+        command.args(args);
+        let (process, address) = Process::spawn("gateway", &mut command, |line| {
+            let rest = line.split("listening on ").nth(1)?;
+            Some(rest.split_whitespace().next()?.to_string())
+        });
+        // The admin line comes before the listening line.
+        let admin_url = process.log_text().lines().find_map(|line| {
+            let rest = line.split("admin endpoints on ").nth(1)?;
+            Some(rest.split_whitespace().next()?.to_string())
+        });
+        Self {
+            process,
+            url: format!("http://{address}"),
+            admin_url,
+        }
+    }
+
+    /// The `gateway run` command for `options`, with no `--listen`.
+    pub fn command(options: &GatewayOptions<'_>) -> Command {
         let home = tempdir("home");
         let mut command = Command::new(Self::binary());
         command
             .args(["run", "--config"])
             .arg(options.config)
-            .args(["--listen", "127.0.0.1:0"])
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             // No shared AWS files, no instance metadata: only what the test sets.
@@ -227,14 +269,7 @@ impl Gateway {
         for (name, value) in &options.env {
             command.env(name, value);
         }
-        let (process, address) = Process::spawn("gateway", &mut command, |line| {
-            let rest = line.split("listening on ").nth(1)?;
-            Some(rest.split_whitespace().next()?.to_string())
-        });
-        Self {
-            process,
-            url: format!("http://{address}"),
-        }
+        command
     }
 
     /// Starts the gateway on `config` against `moto`, with `secret` as the
@@ -253,6 +288,32 @@ impl Gateway {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.url)
+    }
+
+    /// A URL on the admin listener.
+    pub fn admin(&self, path: &str) -> String {
+        let base = self
+            .admin_url
+            .as_deref()
+            .expect("the gateway was started without an admin listener");
+        format!("{base}{path}")
+    }
+
+    /// The value of one sample of the admin listener's `/metrics`, e.g.
+    /// `gateway_requests_total{method="GET",resource="/streams",status="200"}`;
+    /// 0 when the sample does not exist yet.
+    pub async fn metric(&self, sample: &str) -> f64 {
+        let text = client()
+            .get(self.admin("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix(sample)?.strip_prefix(' '))
+            .map_or(0.0, |value| value.trim().parse().unwrap())
     }
 }
 

@@ -6,6 +6,9 @@
 mod integration;
 mod method;
 mod responses;
+mod settings;
+
+pub use settings::{AccessLog as AccessLogSettings, Settings};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -69,6 +72,10 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
         stage: stage(loaded, &mut problems),
         models: method::models(loaded, &mut problems),
     };
+    let settings = settings::settings(loaded, &mut problems);
+    let access_log = crate::access_log::Format::compile(&settings.access_log.format)
+        .map_err(|e| problems.push(&["access_log", "format"], e))
+        .ok();
     let gateway_responses = responses::gateway_responses(loaded, &mut problems);
     method::check_validators(loaded, &mut problems);
 
@@ -86,6 +93,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             let compiled = Method {
                 validation,
                 integration,
+                metrics: std::sync::OnceLock::new(),
             };
             if let Err(e) = builder.add(path, verb, Arc::new(compiled)) {
                 problems.push_key(&at, e.to_string());
@@ -97,8 +105,9 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
         .map_err(|e| problems.push(&["resources"], e.to_string()))
         .ok();
     let limits = &config.limits;
-    match router {
-        Some(router) if problems.list.is_empty() => Ok(Api {
+    match (router, access_log) {
+        (Some(router), Some(access_log)) if problems.list.is_empty() => Ok(Api {
+            access_log,
             router,
             limits: Limits {
                 max_body_bytes: limits.max_body_bytes,
@@ -107,6 +116,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             },
             stage: shared.stage,
             gateway_responses,
+            settings,
         }),
         _ => Err(ConfigError {
             file: loaded.path.clone(),
