@@ -75,12 +75,17 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
     let mut builder = Router::builder();
     let mut signers = integration::Signers::default();
     for (path, methods) in &config.resources {
+        // A bad path is the resource's problem: reported once, not per method.
+        let path_ok = gateway_router::check_path(path)
+            .map_err(|e| problems.push_key(&["resources", path], e.to_string()))
+            .is_ok();
         for (verb, raw) in methods {
             let at = ["resources", path.as_str(), verb.as_str()];
             let validation = method::validation(raw, &at, &shared, &mut problems);
             let integration =
                 integration::compile(&raw.integration, &at, &shared, &mut signers, &mut problems);
-            let (Some(validation), Some(integration)) = (validation, integration) else {
+            let (Some(validation), Some(integration), true) = (validation, integration, path_ok)
+            else {
                 continue;
             };
             let compiled = Method {
