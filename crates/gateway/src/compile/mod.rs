@@ -44,7 +44,8 @@ pub fn region(loaded: &Loaded, env: fn(&str) -> Option<String>) -> Option<String
 pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, ConfigError> {
     let mut problems = Problems {
         loaded,
-        list: Vec::new(),
+        // Unknown and duplicate keys first, so that one run shows every mistake.
+        list: loaded.problems.clone(),
     };
     let config = &loaded.config;
     let region = region(loaded, environment.env);

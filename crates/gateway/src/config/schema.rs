@@ -1,5 +1,9 @@
 //! The raw shape of `gateway.yaml`, as people write it. Every field's doc
 //! states its meaning and default; README.md documents the same keys.
+//!
+//! The structs do not use `deny_unknown_fields`: it stops at the first
+//! unknown key. [`super::Loaded`] collects every unknown key instead, with
+//! serde_ignored, and reports them all at once.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +11,6 @@ use serde::Deserialize;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Config {
     /// The address to listen on. Default `127.0.0.1:8080`; `--listen` overrides it.
     #[serde(default)]
@@ -40,7 +43,6 @@ pub struct Config {
 
 /// `aws:`.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AwsConfig {
     /// The region of the AWS services. Default: `AWS_REGION`, then
     /// `AWS_DEFAULT_REGION`.
@@ -55,7 +57,6 @@ pub struct AwsConfig {
 
 /// `limits:`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     /// The largest request body accepted, in bytes. Default 10 MB (10,485,760),
     /// API Gateway's payload limit. A larger body gets 413 without being read.
@@ -95,7 +96,6 @@ fn default_max_url_bytes() -> usize {
 
 /// `stage:`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct StageConfig {
     /// The stage name, `$context.stage`. Letters, digits, `-` and `_`, at most
     /// 128 characters. Default `local`.
@@ -128,7 +128,6 @@ fn default_stage_name() -> String {
 
 /// One entry of `request_validators:`.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RequestValidatorConfig {
     /// Check the body against the method's model for its content type. Default false.
     #[serde(default)]
@@ -140,7 +139,6 @@ pub struct RequestValidatorConfig {
 
 /// One entry of `gateway_responses:`.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct GatewayResponseConfig {
     /// The status. Default: the response type's (or DEFAULT_4XX/5XX's).
     #[serde(default)]
@@ -157,7 +155,6 @@ pub struct GatewayResponseConfig {
 
 /// One method of a resource, e.g. `GET` on `/streams`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MethodConfig {
     /// Declared method request parameters:
     /// `method.request.{path,querystring,header}.<name>` → required (true/false).
@@ -176,7 +173,6 @@ pub struct MethodConfig {
 
 /// The integration request and responses of a method.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IntegrationConfig {
     /// `aws` (an AWS service, SigV4-signed), `http` (any HTTP backend) or
     /// `mock` (no backend).
@@ -277,7 +273,6 @@ pub enum JsonGuard {
 
 /// One integration response.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IntegrationResponseConfig {
     /// A regular expression that must match the whole backend status code, e.g.
     /// `4\d{2}`. Absent: this is the default response.
