@@ -10,6 +10,7 @@ use gateway_mapping::Template;
 use gateway_router::Router;
 use http::{HeaderName, StatusCode};
 
+use crate::compile::Settings;
 use crate::config::{JsonGuard, PassthroughBehavior};
 use crate::gateway_response::GatewayResponses;
 use crate::params::{Source, Target};
@@ -21,6 +22,8 @@ pub struct Api {
     pub limits: Limits,
     pub stage: Stage,
     pub gateway_responses: GatewayResponses,
+    /// Listeners, shutdown, trusted proxies, access log, API identity.
+    pub settings: Settings,
 }
 
 /// Limits on what clients may send.

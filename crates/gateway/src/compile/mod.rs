@@ -6,6 +6,7 @@
 mod integration;
 mod method;
 mod responses;
+mod settings;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,6 +17,8 @@ use gateway_router::Router;
 
 use crate::api::{Api, Limits, Method, Model, Stage, Templates};
 use crate::config::{ConfigError, Loaded, Location, Problem};
+
+pub use settings::{AccessLog, DEFAULT_LISTEN, Settings};
 
 /// What compiling needs from the outside world, so that tests and
 /// `gateway render` can supply their own.
@@ -70,6 +73,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
         stage: stage(loaded, &mut problems),
         models: method::models(loaded, &mut problems),
     };
+    let settings = settings::settings(loaded, &mut problems);
     let gateway_responses = responses::gateway_responses(loaded, &mut problems);
     method::check_validators(loaded, &mut problems);
 
@@ -113,6 +117,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             },
             stage: shared.stage,
             gateway_responses,
+            settings,
         }),
         _ => Err(ConfigError {
             file: loaded.path.clone(),

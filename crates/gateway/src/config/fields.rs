@@ -14,6 +14,9 @@ use super::schema::*;
 pub fn fields_at(parent: &[&str]) -> Option<&'static [&'static str]> {
     let fields = match parent {
         [] => fields::<Config>(),
+        ["admin"] => fields::<AdminConfig>(),
+        ["access_log"] => fields::<AccessLogConfig>(),
+        ["api"] => fields::<ApiConfig>(),
         ["aws"] => fields::<AwsConfig>(),
         ["limits"] => fields::<LimitsConfig>(),
         ["stage"] => fields::<StageConfig>(),

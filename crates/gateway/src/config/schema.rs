@@ -12,9 +12,31 @@ use serde::Deserialize;
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
-    /// The address to listen on. Default `127.0.0.1:8080`; `--listen` overrides it.
+    /// The address to listen on: an IP address and a port (`0.0.0.0:8080`,
+    /// `[::]:8080`); host names are not resolved. Default `127.0.0.1:8080`;
+    /// `--listen` overrides it.
     #[serde(default)]
     pub listen: Option<String>,
+    /// The admin listener, for health, readiness and metrics. Default: none.
+    #[serde(default)]
+    pub admin: AdminConfig,
+    /// How long requests in flight may take to finish after SIGTERM or
+    /// SIGINT, in milliseconds: 0 to 3,600,000 (one hour). Default 30,000.
+    /// Requests still running then are cut off.
+    #[serde(default = "default_shutdown_timeout_ms")]
+    pub shutdown_timeout_ms: u64,
+    /// The proxies allowed to set the client address with `X-Forwarded-For`:
+    /// CIDR blocks (`10.0.0.0/8`, `fd00::/8`) or single addresses (`127.0.0.1`,
+    /// `::1`). Default: none, and the client address is always the address
+    /// the connection comes from.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// The access log: one line per request.
+    #[serde(default)]
+    pub access_log: AccessLogConfig,
+    /// The API's identity, as API Gateway would give it.
+    #[serde(default)]
+    pub api: ApiConfig,
     /// AWS settings shared by all `type: aws` integrations.
     #[serde(default)]
     pub aws: AwsConfig,
@@ -39,6 +61,69 @@ pub struct Config {
     pub gateway_responses: BTreeMap<String, GatewayResponseConfig>,
     /// The API: resource path → HTTP method (or `ANY`) → method.
     pub resources: BTreeMap<String, BTreeMap<String, MethodConfig>>,
+}
+
+fn default_shutdown_timeout_ms() -> u64 {
+    30_000
+}
+
+/// `admin:`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AdminConfig {
+    /// The address of the admin listener (health, readiness and metrics): an
+    /// IP address and a port, different from `listen`. Default: none, and
+    /// there is no admin listener.
+    #[serde(default)]
+    pub listen: Option<String>,
+}
+
+/// `access_log:`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessLogConfig {
+    /// Write one line per request. Default true.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// The line's format: `clf` (Common Log Format, the default), `json`, or a
+    /// format string with `$context` variables, as in API Gateway's stage
+    /// access-log settings.
+    #[serde(default = "default_access_log_format")]
+    pub format: String,
+    /// Where lines go: `stdout` (the default), `stderr`, or a file path.
+    #[serde(default = "default_access_log_destination")]
+    pub destination: String,
+}
+
+impl Default for AccessLogConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            format: default_access_log_format(),
+            destination: default_access_log_destination(),
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_access_log_format() -> String {
+    "clf".to_string()
+}
+
+fn default_access_log_destination() -> String {
+    "stdout".to_string()
+}
+
+/// `api:`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ApiConfig {
+    /// `$context.apiId`: 1 to 64 letters, digits, `-` or `_`. Default: none.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `$context.accountId`: the AWS account ID, 12 digits. Default: none.
+    #[serde(default)]
+    pub account_id: Option<String>,
 }
 
 /// `aws:`.
