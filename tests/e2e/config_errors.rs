@@ -5,6 +5,38 @@ use std::process::Command;
 
 use crate::support::{Gateway, write_config};
 
+/// `gateway validate --config FILE`: its exit code and stderr.
+fn validate(config: &std::path::Path) -> (i32, String) {
+    let output = Command::new(Gateway::binary())
+        .args(["validate", "--config"])
+        .arg(config)
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Asserts that `validate` refuses `text` with exactly the problem lines
+/// `expected` (`LINE:COL: key: message`), in this order.
+fn assert_problems(label: &str, text: &str, expected: &[&str]) {
+    let config = write_config(label, text);
+    let (code, stderr) = validate(&config);
+    assert_eq!(code, 78, "{stderr}");
+    let count = expected.len();
+    let mut want = format!(
+        "error: {} has {count} problem{}:",
+        config.display(),
+        if count == 1 { "" } else { "s" }
+    );
+    for line in expected {
+        want.push_str(&format!("\n  {}:{line}", config.display()));
+    }
+    assert_eq!(stderr.trim_end(), want);
+}
+
 fn run(config: &std::path::Path) -> (i32, String) {
     let output = Command::new(Gateway::binary())
         .args(["run", "--config"])
@@ -72,4 +104,109 @@ fn missing_file_is_an_error() {
     let (code, stderr) = run(std::path::Path::new("/nonexistent/gateway.yaml"));
     assert_eq!(code, 78);
     assert!(stderr.contains("/nonexistent/gateway.yaml"), "{stderr}");
+}
+
+#[test]
+fn a_method_written_twice_is_an_error() {
+    assert_problems(
+        "duplicate-method",
+        "resources:\n  /s:\n    GET:\n      integration: {type: mock}\n    POST:\n      integration: {type: mock}\n    GET:\n      integration: {type: mock}\n",
+        &["7:5: resources./s: duplicate key `GET` (first written at line 3)"],
+    );
+}
+
+#[test]
+fn a_path_written_twice_is_an_error() {
+    assert_problems(
+        "duplicate-path",
+        "resources:\n  /s:\n    GET:\n      integration: {type: mock}\n  /t:\n    GET:\n      integration: {type: mock}\n  /s:\n    POST:\n      integration: {type: mock}\n",
+        &["8:3: resources: duplicate key `/s` (first written at line 2)"],
+    );
+}
+
+#[test]
+fn every_unknown_key_is_reported_in_one_run() {
+    assert_problems(
+        "unknown-keys",
+        "stage:\n  nmae: prod\nresources:\n  /s:\n    GET:\n      integration:\n        type: mock\n        colour: blue\n      request_models: {}\n      validator: strict\nlisten: 127.0.0.1:8080\n",
+        &[
+            "2:3: stage: unknown field `nmae`, expected one of `name`, `base_path`, `variables`",
+            "8:9: resources./s.GET.integration: unknown field `colour`, expected one of `type`, `service`, `action`, `path`, `uri`, `credentials`, `http_method`, `request_parameters`, `request_templates`, `passthrough_behavior`, `timeout_ms`, `json_guard`, `responses`",
+            "10:7: resources./s.GET: unknown field `validator`, expected one of `request_parameters`, `request_validator`, `request_models`, `integration`",
+        ],
+    );
+}
+
+#[test]
+fn unknown_keys_are_reported_with_the_problems_compiling_finds() {
+    assert_problems(
+        "unknown-and-compile",
+        "resources:\n  /s:\n    FETCH:\n      integration: {type: mock, colour: blue}\n",
+        &[
+            "4:33: resources./s.FETCH.integration: unknown field `colour`, expected one of `type`, `service`, `action`, `path`, `uri`, `credentials`, `http_method`, `request_parameters`, `request_templates`, `passthrough_behavior`, `timeout_ms`, `json_guard`, `responses`",
+            "3:5: resources./s.FETCH: invalid method `FETCH` on `/s`: expected one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS, or ANY",
+        ],
+    );
+}
+
+#[test]
+fn an_invalid_listen_address_stops_the_start_as_a_config_problem() {
+    // Exit 78 with the place in the file, not a failure to bind (exit 1), even
+    // though `--listen` would replace it.
+    let config = write_config(
+        "bad-listen",
+        "listen: localhost:8080\nresources:\n  /s:\n    GET:\n      integration: {type: mock}\n",
+    );
+    let (code, stderr) = run(&config);
+    assert_eq!(code, 78, "{stderr}");
+    let expected = format!(
+        "{}:1:9: listen: `localhost:8080` is not a listen address: expected IP:PORT, e.g. 127.0.0.1:8080 or [::]:8080 (host names are not resolved)",
+        config.display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+}
+
+#[test]
+fn an_invalid_admin_listen_address_is_an_error() {
+    assert_problems(
+        "bad-admin-listen",
+        "listen: 127.0.0.1:8080\nadmin:\n  listen: 127.0.0.1:80800\nresources:\n  /s:\n    GET:\n      integration: {type: mock}\n",
+        &[
+            "3:11: admin.listen: `127.0.0.1:80800` is not a listen address: expected IP:PORT, e.g. 127.0.0.1:8080 or [::]:8080 (host names are not resolved)",
+        ],
+    );
+}
+
+#[test]
+fn the_admin_listener_cannot_take_the_api_address() {
+    assert_problems(
+        "same-admin-listen",
+        "listen: 0.0.0.0:8080\nadmin:\n  listen: 127.0.0.1:8080\nresources:\n  /s:\n    GET:\n      integration: {type: mock}\n",
+        &[
+            "3:11: admin.listen: `127.0.0.1:8080` is also the API's address (`listen`: 0.0.0.0:8080); the admin listener needs its own",
+        ],
+    );
+}
+
+#[test]
+fn a_bad_trusted_proxy_is_an_error() {
+    assert_problems(
+        "bad-cidr",
+        "trusted_proxies:\n  - 10.0.0.0/8\n  - 192.168.0.0/33\n  - '::1'\nresources:\n  /s:\n    GET:\n      integration: {type: mock}\n",
+        &[
+            "3:5: trusted_proxies.1: `192.168.0.0/33` is not a CIDR block or an IP address, e.g. 10.0.0.0/8, 127.0.0.1 or fd00::/8",
+        ],
+    );
+}
+
+#[test]
+fn a_path_naming_a_parameter_twice_is_an_error() {
+    // Once for the resource, not once per method.
+    assert_problems(
+        "parameter-twice",
+        "resources:\n  /a/{x}/{x}:\n    GET:\n      integration: {type: mock}\n    POST:\n      integration: {type: mock}\n",
+        &[
+            "2:3: resources./a/{x}/{x}: invalid resource path `/a/{x}/{x}`: parameter `x` is named twice; each parameter of a path needs its own name",
+        ],
+    );
 }

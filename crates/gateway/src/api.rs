@@ -10,7 +10,7 @@ use gateway_mapping::Template;
 use gateway_router::Router;
 use http::{HeaderName, StatusCode};
 
-use crate::compile::Settings;
+use crate::settings::Settings;
 use crate::config::{JsonGuard, PassthroughBehavior};
 use crate::gateway_response::GatewayResponses;
 use crate::params::{Source, Target};

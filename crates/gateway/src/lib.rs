@@ -22,4 +22,5 @@ pub mod pipeline;
 pub mod render;
 pub mod run;
 pub mod server;
+pub mod settings;
 mod time;

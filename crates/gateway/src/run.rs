@@ -206,7 +206,7 @@ struct Running {
     environment: Environment,
     listen: SocketAddr,
     admin_listen: Option<SocketAddr>,
-    access_log: crate::compile::AccessLogSettings,
+    access_log: crate::settings::AccessLog,
 }
 
 impl Running {

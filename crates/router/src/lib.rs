@@ -55,6 +55,21 @@ pub enum RouteError {
     },
 }
 
+/// Checks that `path` is a valid API Gateway resource path, the check
+/// [`RouterBuilder::add`] makes, for callers that want to report a bad path
+/// once per resource rather than once per method.
+pub fn check_path(path: &str) -> Result<(), RouteError> {
+    pattern(path).map(drop)
+}
+
+/// `path` in the matcher's syntax.
+fn pattern(path: &str) -> Result<String, RouteError> {
+    path::to_matchit(path).map_err(|reason| RouteError::InvalidPath {
+        path: path.to_string(),
+        reason,
+    })
+}
+
 /// One resource: its API Gateway path and its methods.
 #[derive(Debug)]
 struct Resource<T> {
@@ -168,13 +183,9 @@ impl<T> RouterBuilder<T> {
         let index = match self.resources.iter().position(|r| r.path == path) {
             Some(index) => index,
             None => {
-                let pattern = path::to_matchit(path).map_err(|reason| RouteError::InvalidPath {
-                    path: path.to_string(),
-                    reason,
-                })?;
                 self.resources.push(Resource {
                     path: path.to_string(),
-                    pattern,
+                    pattern: pattern(path)?,
                     methods: Vec::new(),
                     allow: String::new(),
                 });
@@ -382,6 +393,21 @@ mod tests {
             b.add("/x", "GET", ()),
             Err(RouteError::DuplicateMethod { .. })
         ));
+    }
+
+    #[test]
+    fn a_parameter_named_twice_is_an_invalid_path() {
+        let mut b = Router::<()>::builder();
+        let error = b.add("/a/{x}/{x}", "GET", ()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid resource path `/a/{x}/{x}`: parameter `x` is named twice; each parameter of a path needs its own name"
+        );
+        assert_eq!(
+            check_path("/a/{x}/{x+}").unwrap_err().to_string(),
+            "invalid resource path `/a/{x}/{x+}`: parameter `x` is named twice; each parameter of a path needs its own name"
+        );
+        assert_eq!(check_path("/a/{x}/{y+}"), Ok(()));
     }
 
     #[test]

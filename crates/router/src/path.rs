@@ -4,6 +4,7 @@
 /// `/streams/{stream-name}` stays as it is and `/files/{proxy+}` becomes
 /// `/files/{*proxy}`. Returns why the path is invalid otherwise.
 pub fn to_matchit(path: &str) -> Result<String, String> {
+    let mut names: Vec<&str> = Vec::new();
     if !path.starts_with('/') {
         return Err("a resource path starts with `/`".to_string());
     }
@@ -28,6 +29,14 @@ pub fn to_matchit(path: &str) -> Result<String, String> {
                         "parameter `{segment}` needs a name of letters, digits, `-`, `_` or `.`"
                     ));
                 }
+                // A request would carry two values under one name, and only
+                // one of them could reach `method.request.path.<name>`.
+                if names.contains(&name) {
+                    return Err(format!(
+                        "parameter `{name}` is named twice; each parameter of a path needs its own name"
+                    ));
+                }
+                names.push(name);
                 if greedy {
                     if i + 1 != segments.len() {
                         return Err(format!(
@@ -106,6 +115,18 @@ mod tests {
         assert_eq!(to_matchit("/").unwrap(), "/");
         assert!(to_matchit("/a/").is_err());
         assert!(to_matchit("/a/x{y}").is_err());
+    }
+
+    #[test]
+    fn refuses_a_parameter_named_twice() {
+        let twice = "parameter `x` is named twice; each parameter of a path needs its own name";
+        assert_eq!(to_matchit("/a/{x}/{x}").unwrap_err(), twice);
+        assert_eq!(to_matchit("/a/{x}/b/{x+}").unwrap_err(), twice);
+        assert_eq!(to_matchit("/{x}/{x}/c").unwrap_err(), twice);
+        assert_eq!(
+            to_matchit("/a/{x}/{x-y}/{x.y}/{proxy+}").unwrap(),
+            "/a/{x}/{x-y}/{x.y}/{*proxy}"
+        );
     }
 
     #[test]

@@ -8,7 +8,6 @@ mod method;
 mod responses;
 mod settings;
 
-pub use settings::{AccessLog as AccessLogSettings, Settings};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +18,7 @@ use gateway_router::Router;
 
 use crate::api::{Api, Limits, Method, Model, Stage, Templates};
 use crate::config::{ConfigError, Loaded, Location, Problem};
+
 
 /// What compiling needs from the outside world, so that tests and
 /// `gateway render` can supply their own.
@@ -47,7 +47,8 @@ pub fn region(loaded: &Loaded, env: fn(&str) -> Option<String>) -> Option<String
 pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, ConfigError> {
     let mut problems = Problems {
         loaded,
-        list: Vec::new(),
+        // Unknown and duplicate keys first, so that one run shows every mistake.
+        list: loaded.problems.clone(),
     };
     let config = &loaded.config;
     let region = region(loaded, environment.env);
@@ -82,12 +83,17 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
     let mut builder = Router::builder();
     let mut signers = integration::Signers::default();
     for (path, methods) in &config.resources {
+        // A bad path is the resource's problem: reported once, not per method.
+        let path_ok = gateway_router::check_path(path)
+            .map_err(|e| problems.push_key(&["resources", path], e.to_string()))
+            .is_ok();
         for (verb, raw) in methods {
             let at = ["resources", path.as_str(), verb.as_str()];
             let validation = method::validation(raw, &at, &shared, &mut problems);
             let integration =
                 integration::compile(&raw.integration, &at, &shared, &mut signers, &mut problems);
-            let (Some(validation), Some(integration)) = (validation, integration) else {
+            let (Some(validation), Some(integration), true) = (validation, integration, path_ok)
+            else {
                 continue;
             };
             let compiled = Method {

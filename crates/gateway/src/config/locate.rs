@@ -4,6 +4,9 @@
 //! (a template that does not parse, a path that conflicts) need the place of
 //! the key too, so the file is scanned once more for the positions of every
 //! node, by key path.
+//!
+//! The same scan finds keys written twice in one mapping, which serde would
+//! otherwise settle silently by keeping the last.
 
 use std::collections::HashMap;
 
@@ -29,6 +32,19 @@ struct Node {
 pub struct Locations {
     nodes: HashMap<Vec<String>, Node>,
     lines: Vec<String>,
+    duplicates: Vec<DuplicateKey>,
+}
+
+/// A key written a second time in the same mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The key path of the mapping that holds the key.
+    pub parent: Vec<String>,
+    pub key: String,
+    /// Where the key is first written.
+    pub first: Location,
+    /// Where it is written again.
+    pub again: Location,
 }
 
 impl Locations {
@@ -42,7 +58,15 @@ impl Locations {
         Ok(Self {
             nodes: receiver.nodes,
             lines: text.lines().map(str::to_string).collect(),
+            duplicates: receiver.duplicates,
         })
+    }
+
+    /// Every key written twice in one mapping, in file order. The positions
+    /// of a duplicated key and what is under it are those of its last
+    /// occurrence, the one serde keeps.
+    pub fn duplicates(&self) -> &[DuplicateKey] {
+        &self.duplicates
     }
 
     /// Where the key at `path` is written, falling back to its nearest parent.
@@ -107,8 +131,14 @@ impl Locations {
 }
 
 enum Frame {
-    Mapping { pending_key: Option<String> },
-    Sequence { next: usize },
+    Mapping {
+        pending_key: Option<String>,
+        /// The keys written so far, with where.
+        seen: HashMap<String, Location>,
+    },
+    Sequence {
+        next: usize,
+    },
 }
 
 #[derive(Default)]
@@ -116,6 +146,7 @@ struct Receiver {
     nodes: HashMap<Vec<String>, Node>,
     stack: Vec<Frame>,
     path: Vec<String>,
+    duplicates: Vec<DuplicateKey>,
 }
 
 impl Receiver {
@@ -130,7 +161,7 @@ impl Receiver {
     /// position. Returns whether a path segment was pushed for it.
     fn value(&mut self, mark: Marker, style: Option<TScalarStyle>) -> bool {
         let segment = match self.stack.last_mut() {
-            Some(Frame::Mapping { pending_key }) => match pending_key.take() {
+            Some(Frame::Mapping { pending_key, .. }) => match pending_key.take() {
                 Some(key) => key,
                 None => return false,
             },
@@ -161,13 +192,27 @@ impl MarkedEventReceiver for Receiver {
     fn on_event(&mut self, event: Event, mark: Marker) {
         match event {
             Event::Scalar(text, style, ..) => {
-                if let Some(Frame::Mapping { pending_key }) = self.stack.last_mut()
+                if let Some(Frame::Mapping { pending_key, seen }) = self.stack.last_mut()
                     && pending_key.is_none()
                 {
                     *pending_key = Some(text.clone());
+                    let here = Self::location(mark);
                     let mut path = self.path.clone();
-                    path.push(text);
-                    self.nodes.entry(path).or_default().key = Some(Self::location(mark));
+                    path.push(text.clone());
+                    if let Some(&first) = seen.get(&text) {
+                        // Forget the first occurrence's positions, so that
+                        // those of the one serde keeps are not mixed with them.
+                        self.nodes.retain(|p, _| !p.starts_with(&path));
+                        self.duplicates.push(DuplicateKey {
+                            parent: self.path.clone(),
+                            key: text,
+                            first,
+                            again: here,
+                        });
+                    } else {
+                        seen.insert(text, here);
+                    }
+                    self.nodes.entry(path).or_default().key = Some(here);
                     return;
                 }
                 let pushed = self.value(mark, Some(style));
@@ -183,7 +228,10 @@ impl MarkedEventReceiver for Receiver {
                     // A mapping used as a key: not something this config uses.
                     self.path.push(String::new());
                 }
-                self.stack.push(Frame::Mapping { pending_key: None });
+                self.stack.push(Frame::Mapping {
+                    pending_key: None,
+                    seen: HashMap::new(),
+                });
             }
             Event::SequenceStart(..) => {
                 let pushed = self.value(mark, None);
@@ -246,6 +294,53 @@ resources:
             l.key(&["resources", "/streams", "GET", "nope"]),
             Some(Location { line: 4, column: 5 })
         );
+    }
+
+    #[test]
+    fn finds_keys_written_twice_anywhere() {
+        let text = "\
+resources:
+  /s:
+    GET:
+      integration: {type: aws, type: http}
+    POST: {}
+    GET:
+      integration:
+        action: B
+  /t: {}
+  /s: {}
+models:
+  M: {properties: {a: 1, a: 2}}
+list:
+  - {k: 1, k: 2}
+";
+        let l = Locations::scan(text).unwrap();
+        let found: Vec<(String, &str, usize, Location)> = l
+            .duplicates()
+            .iter()
+            .map(|d| (d.parent.join("."), d.key.as_str(), d.first.line, d.again))
+            .collect();
+        let at = |line, column| Location { line, column };
+        assert_eq!(
+            found,
+            [
+                ("resources./s.GET.integration".into(), "type", 4, at(4, 32)),
+                ("resources./s".into(), "GET", 3, at(6, 5)),
+                ("resources".into(), "/s", 2, at(10, 3)),
+                ("models.M.properties".into(), "a", 12, at(12, 26)),
+                ("list.0".into(), "k", 14, at(14, 12)),
+            ]
+        );
+        // The positions kept are the last occurrence's, and nothing of the
+        // first survives under it.
+        assert_eq!(l.key(&["resources", "/s"]), Some(at(10, 3)));
+        assert_eq!(l.node(&["resources", "/s", "POST"]).map(|n| n.key), None);
+    }
+
+    #[test]
+    fn the_same_key_in_different_mappings_is_not_a_duplicate() {
+        let text = "a:\n  x: 1\nb:\n  x: 1\nc:\n  - x: 1\n  - x: 1\n";
+        assert_eq!(Locations::scan(text).unwrap().duplicates(), []);
     }
 
     #[test]

@@ -4,13 +4,14 @@
 //! These types mirror the YAML exactly; nothing on the request path reads
 //! them. [`crate::compile`] turns them into the runtime [`crate::api::Api`].
 
+mod fields;
 mod locate;
 mod schema;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use locate::{Location, Locations};
+pub use locate::{DuplicateKey, Location, Locations};
 pub use schema::*;
 
 /// A configuration that failed to load: every problem, each with its place.
@@ -61,6 +62,11 @@ pub struct Loaded {
     pub path: PathBuf,
     pub config: Config,
     pub locations: Locations,
+    /// Problems that did not stop the parse (unknown keys, keys written
+    /// twice), in file order. [`crate::compile::compile`] reports them with
+    /// its own, so that one run shows every mistake; code that reads `config`
+    /// without compiling it must check them itself.
+    pub problems: Vec<Problem>,
 }
 
 impl Loaded {
@@ -78,29 +84,127 @@ impl Loaded {
     }
 
     /// Parses `text`, naming it `path` in errors.
+    ///
+    /// Unknown keys and keys written twice do not stop the parse: they are
+    /// all collected in [`Loaded::problems`]. A value of the wrong type does,
+    /// and is reported with those found before it.
     pub fn from_str(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        let fail = |problem: Problem| ConfigError {
+        let fail = |problems: Vec<Problem>| ConfigError {
             file: path.to_path_buf(),
-            problems: vec![problem],
+            problems,
         };
-        let config: Config = serde_yaml::from_str(text).map_err(|e| fail(yaml_problem(&e)))?;
-        let locations = Locations::scan(text).map_err(|message| {
-            fail(Problem {
-                key: String::new(),
-                location: None,
-                message,
-            })
-        })?;
+        let mut unknown = Vec::new();
+        let parsed: Result<Config, _> =
+            serde_ignored::deserialize(serde_yaml::Deserializer::from_str(text), |key| {
+                unknown.push(segments(&key));
+            });
+        let locations = match (Locations::scan(text), &parsed) {
+            (Ok(locations), _) => locations,
+            // Text that is not YAML: serde_yaml's error says where.
+            (Err(_), Err(e)) => return Err(fail(vec![yaml_problem(e)])),
+            (Err(message), Ok(_)) => {
+                return Err(fail(vec![Problem {
+                    key: String::new(),
+                    location: None,
+                    message,
+                }]));
+            }
+        };
+        let mut problems: Vec<Problem> = locations
+            .duplicates()
+            .iter()
+            .map(duplicate_problem)
+            .chain(unknown.iter().map(|key| unknown_problem(key, &locations)))
+            .collect();
+        let config = match parsed {
+            Ok(config) => config,
+            Err(e) => {
+                let problem = yaml_problem(&e);
+                // serde refuses a struct field written twice; the duplicate
+                // is already reported, with both places.
+                if locations.duplicates().is_empty()
+                    || !problem.message.starts_with("duplicate field `")
+                {
+                    problems.push(problem);
+                }
+                sort(&mut problems);
+                return Err(fail(problems));
+            }
+        };
+        sort(&mut problems);
         Ok(Self {
             path: path.to_path_buf(),
             config,
             locations,
+            problems,
         })
     }
 }
 
+/// Orders problems as they appear in the file; those without a place last.
+fn sort(problems: &mut [Problem]) {
+    problems.sort_by_key(|p| p.location.map_or((usize::MAX, 0), |l| (l.line, l.column)));
+}
+
+/// The key path of a key serde_ignored reports, as [`Locations`] spells it.
+fn segments(path: &serde_ignored::Path<'_>) -> Vec<String> {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => Vec::new(),
+        Path::Seq { parent, index } => {
+            let mut segments = segments(parent);
+            segments.push(index.to_string());
+            segments
+        }
+        Path::Map { parent, key } => {
+            let mut segments = segments(parent);
+            segments.push(key.clone());
+            segments
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => segments(parent),
+    }
+}
+
+/// A key no field takes, named by its mapping's key path, as serde_yaml names
+/// its own errors.
+fn unknown_problem(key: &[String], locations: &Locations) -> Problem {
+    let key: Vec<&str> = key.iter().map(String::as_str).collect();
+    let Some((&name, parent)) = key.split_last() else {
+        // serde_ignored names a key for every value it skips.
+        return Problem {
+            key: String::new(),
+            location: None,
+            message: "unknown value".to_string(),
+        };
+    };
+    let message = match fields::fields_at(parent) {
+        Some(expected) => {
+            <serde_yaml::Error as serde::de::Error>::unknown_field(name, expected).to_string()
+        }
+        None => format!("unknown field `{name}`"),
+    };
+    Problem {
+        key: parent.join("."),
+        location: locations.key(&key),
+        message,
+    }
+}
+
+fn duplicate_problem(duplicate: &DuplicateKey) -> Problem {
+    Problem {
+        key: duplicate.parent.join("."),
+        location: Some(duplicate.again),
+        message: format!(
+            "duplicate key `{}` (first written at line {})",
+            duplicate.key, duplicate.first.line
+        ),
+    }
+}
+
 /// A serde_yaml error as a [`Problem`]. Its message starts with the key path
-/// (`resources./streams.GET: unknown field ...`), which is split off into `key`.
+/// (`limits.max_body_bytes: invalid type: ...`), which is split off into `key`.
 fn yaml_problem(error: &serde_yaml::Error) -> Problem {
     let location = error.location().map(|l| Location {
         line: l.line(),
@@ -134,19 +238,115 @@ mod tests {
         Loaded::from_str(Path::new("test.yaml"), text)
     }
 
+    /// The problems of `text` as `line:column: key: message`, and whether the
+    /// parse went through.
+    fn problems(text: &str) -> (Vec<String>, bool) {
+        let (problems, parsed) = match load(text) {
+            Ok(loaded) => (loaded.problems, true),
+            Err(e) => (e.problems, false),
+        };
+        let lines = problems
+            .iter()
+            .map(|p| {
+                let l = p.location.expect("a place in the file");
+                format!("{}:{}: {}: {}", l.line, l.column, p.key, p.message)
+            })
+            .collect();
+        (lines, parsed)
+    }
+
     #[test]
     fn unknown_key_names_file_line_column_and_key() {
         let err = load(
             "resources:\n  /streams:\n    GET:\n      integration:\n        type: aws\n        service: kinesis\n        action: ListStreams\n        colour: blue\n",
         )
-        .unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("test.yaml:8:9"), "{text}");
+        .unwrap()
+        .problems;
+        assert_eq!(err.len(), 1);
+        let text = ConfigError {
+            file: "test.yaml".into(),
+            problems: err,
+        }
+        .to_string();
         assert!(
-            text.contains("resources./streams.GET.integration"),
+            text.contains("test.yaml:8:9: resources./streams.GET.integration: unknown field `colour`, expected one of `type`, `service`, `action`,"),
             "{text}"
         );
-        assert!(text.contains("unknown field `colour`"), "{text}");
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_in_one_run() {
+        let (lines, parsed) = problems(
+            "colour: red\nresources:\n  /s:\n    GET:\n      integration:\n        type: mock\n        responses:\n          - status: 200\n            shade: dark\n      extra: {a: 1}\nstage:\n  nmae: prod\n",
+        );
+        assert!(parsed);
+        let expected = [
+            "1:1: : unknown field `colour`, expected one of `listen`,",
+            "9:13: resources./s.GET.integration.responses.0: unknown field `shade`, expected one of `selection_pattern`, `status`, `response_parameters`, `response_templates`",
+            "10:7: resources./s.GET: unknown field `extra`, expected one of `request_parameters`, `request_validator`, `request_models`, `integration`",
+            "12:3: stage: unknown field `nmae`, expected one of `name`, `base_path`, `variables`",
+        ];
+        assert_eq!(lines.len(), expected.len(), "{lines:#?}");
+        for (line, expected) in lines.iter().zip(expected) {
+            assert!(line.starts_with(expected), "{line}\nexpected: {expected}");
+        }
+    }
+
+    #[test]
+    fn keys_written_twice_are_reported_with_both_places() {
+        let (lines, parsed) = problems(
+            "resources:\n  /s:\n    GET:\n      integration: {type: mock}\n    GET:\n      integration: {type: mock}\n  /s:\n    POST:\n      integration: {type: mock}\n",
+        );
+        assert!(parsed);
+        assert_eq!(
+            lines,
+            [
+                "5:5: resources./s: duplicate key `GET` (first written at line 3)",
+                "7:3: resources: duplicate key `/s` (first written at line 2)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_field_written_twice_is_reported_once_with_the_other_problems() {
+        // serde stops at a struct field written twice; the duplicate is named
+        // once, with both places, beside the unknown key found before it.
+        let (lines, parsed) = problems(
+            "colour: red\nresources:\n  /s:\n    GET:\n      integration: {type: mock, type: aws}\n",
+        );
+        assert!(!parsed);
+        assert_eq!(lines.len(), 2, "{lines:#?}");
+        assert!(
+            lines[0].starts_with("1:1: : unknown field `colour`"),
+            "{lines:#?}"
+        );
+        assert_eq!(
+            lines[1],
+            "5:33: resources./s.GET.integration: duplicate key `type` (first written at line 5)"
+        );
+    }
+
+    #[test]
+    fn a_type_error_is_reported_with_the_unknown_keys_before_it() {
+        let (lines, parsed) =
+            problems("colour: red\nlimits:\n  max_body_bytes: lots\nresources: {}\n");
+        assert!(!parsed);
+        assert_eq!(lines.len(), 2, "{lines:#?}");
+        assert!(
+            lines[0].starts_with("1:1: : unknown field `colour`"),
+            "{lines:#?}"
+        );
+        assert!(
+            lines[1].starts_with("3:19: limits.max_body_bytes: invalid type: string \"lots\""),
+            "{lines:#?}"
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_yaml_is_one_problem() {
+        let (lines, parsed) = problems("resources: [\n");
+        assert!(!parsed);
+        assert_eq!(lines.len(), 1, "{lines:#?}");
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! The raw shape of `gateway.yaml`, as people write it. Every field's doc
 //! states its meaning and default; README.md documents the same keys.
+//!
+//! The structs do not use `deny_unknown_fields`: it stops at the first
+//! unknown key. [`super::Loaded`] collects every unknown key instead, with
+//! serde_ignored, and reports them all at once.
 
 use std::collections::BTreeMap;
 
@@ -7,11 +11,32 @@ use serde::Deserialize;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The address to listen on. Default `127.0.0.1:8080`; `--listen` overrides it.
+    /// The address to listen on: an IP address and a port (`0.0.0.0:8080`,
+    /// `[::]:8080`); host names are not resolved. Default `127.0.0.1:8080`;
+    /// `--listen` overrides it.
     #[serde(default)]
     pub listen: Option<String>,
+    /// The admin listener, for health, readiness and metrics. Default: none.
+    #[serde(default)]
+    pub admin: AdminConfig,
+    /// How long requests in flight may take to finish after SIGTERM or
+    /// SIGINT, in milliseconds: 0 to 3,600,000 (one hour). Default 30,000.
+    /// Requests still running then are cut off.
+    #[serde(default = "default_shutdown_timeout_ms")]
+    pub shutdown_timeout_ms: u64,
+    /// The proxies allowed to set the client address with `X-Forwarded-For`:
+    /// CIDR blocks (`10.0.0.0/8`, `fd00::/8`) or single addresses (`127.0.0.1`,
+    /// `::1`). Default: none, and the client address is always the address
+    /// the connection comes from.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// The access log: one line per request.
+    #[serde(default)]
+    pub access_log: AccessLogConfig,
+    /// The API's identity, as API Gateway would give it.
+    #[serde(default)]
+    pub api: ApiConfig,
     /// AWS settings shared by all `type: aws` integrations.
     #[serde(default)]
     pub aws: AwsConfig,
@@ -38,9 +63,71 @@ pub struct Config {
     pub resources: BTreeMap<String, BTreeMap<String, MethodConfig>>,
 }
 
+fn default_shutdown_timeout_ms() -> u64 {
+    30_000
+}
+
+/// `admin:`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AdminConfig {
+    /// The address of the admin listener (health, readiness and metrics): an
+    /// IP address and a port, different from `listen`. Default: none, and
+    /// there is no admin listener.
+    #[serde(default)]
+    pub listen: Option<String>,
+}
+
+/// `access_log:`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessLogConfig {
+    /// Write one line per request. Default true.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// The line's format: `clf` (Common Log Format, the default), `json`, or a
+    /// format string with `$context` variables, as in API Gateway's stage
+    /// access-log settings.
+    #[serde(default = "default_access_log_format")]
+    pub format: String,
+    /// Where lines go: `stdout` (the default), `stderr`, or a file path.
+    #[serde(default = "default_access_log_destination")]
+    pub destination: String,
+}
+
+impl Default for AccessLogConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            format: default_access_log_format(),
+            destination: default_access_log_destination(),
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_access_log_format() -> String {
+    "clf".to_string()
+}
+
+fn default_access_log_destination() -> String {
+    "stdout".to_string()
+}
+
+/// `api:`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ApiConfig {
+    /// `$context.apiId`: 1 to 64 letters, digits, `-` or `_`. Default: none.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `$context.accountId`: the AWS account ID, 12 digits. Default: none.
+    #[serde(default)]
+    pub account_id: Option<String>,
+}
+
 /// `aws:`.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AwsConfig {
     /// The region of the AWS services. Default: `AWS_REGION`, then
     /// `AWS_DEFAULT_REGION`.
@@ -55,7 +142,6 @@ pub struct AwsConfig {
 
 /// `limits:`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     /// The largest request body accepted, in bytes. Default 10 MB (10,485,760),
     /// API Gateway's payload limit. A larger body gets 413 without being read.
@@ -95,7 +181,6 @@ fn default_max_url_bytes() -> usize {
 
 /// `stage:`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct StageConfig {
     /// The stage name, `$context.stage`. Letters, digits, `-` and `_`, at most
     /// 128 characters. Default `local`.
@@ -128,7 +213,6 @@ fn default_stage_name() -> String {
 
 /// One entry of `request_validators:`.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RequestValidatorConfig {
     /// Check the body against the method's model for its content type. Default false.
     #[serde(default)]
@@ -140,7 +224,6 @@ pub struct RequestValidatorConfig {
 
 /// One entry of `gateway_responses:`.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct GatewayResponseConfig {
     /// The status. Default: the response type's (or DEFAULT_4XX/5XX's).
     #[serde(default)]
@@ -157,7 +240,6 @@ pub struct GatewayResponseConfig {
 
 /// One method of a resource, e.g. `GET` on `/streams`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MethodConfig {
     /// Declared method request parameters:
     /// `method.request.{path,querystring,header}.<name>` → required (true/false).
@@ -176,7 +258,6 @@ pub struct MethodConfig {
 
 /// The integration request and responses of a method.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IntegrationConfig {
     /// `aws` (an AWS service, SigV4-signed), `http` (any HTTP backend) or
     /// `mock` (no backend).
@@ -277,7 +358,6 @@ pub enum JsonGuard {
 
 /// One integration response.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IntegrationResponseConfig {
     /// A regular expression that must match the whole backend status code, e.g.
     /// `4\d{2}`. Absent: this is the default response.
