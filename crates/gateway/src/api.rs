@@ -12,12 +12,14 @@ use http::{HeaderName, StatusCode};
 
 use crate::settings::Settings;
 use crate::config::{JsonGuard, PassthroughBehavior};
-use crate::gateway_response::GatewayResponses;
+use crate::error::ResponseType;
 use crate::params::{Source, Target};
 
 /// The whole API, shared by every connection.
 #[derive(Debug)]
 pub struct Api {
+    /// `$context.apiId`: `api.id`, or one derived from the file's path.
+    pub id: String,
     pub router: Router<Arc<Method>>,
     pub limits: Limits,
     pub stage: Stage,
@@ -63,6 +65,9 @@ impl Stage {
 /// One method of one resource.
 #[derive(Debug)]
 pub struct Method {
+    /// `$context.resourceId`: derived from the resource path, the same on
+    /// every start and every replica.
+    pub resource_id: String,
     pub validation: Validation,
     pub integration: Integration,
     /// The route's metric handles, looked up on its first request.
@@ -185,6 +190,20 @@ pub fn media_type(value: &str) -> String {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase()
+}
+
+/// One customised gateway response, compiled.
+#[derive(Debug, Default)]
+pub struct Custom {
+    pub status: Option<StatusCode>,
+    pub headers: Vec<(HeaderName, Source)>,
+    pub templates: Templates,
+}
+
+/// The API's gateway responses: the customised ones by type.
+#[derive(Debug, Default)]
+pub struct GatewayResponses {
+    pub custom: BTreeMap<ResponseType, Custom>,
 }
 
 #[cfg(test)]

@@ -1,197 +1,19 @@
-//! Gateway responses: the one place where the gateway's own errors become HTTP
-//! responses. The response types and their default statuses are API
-//! Gateway's; each can be customised per API (status, headers, body template).
+//! Gateway responses: the one place where the gateway's own errors are
+//! logged ([`fail`]) and become HTTP responses ([`GatewayResponses::respond`]).
+//! The response types and their default statuses are API Gateway's; each can
+//! be customised per API (status, headers, body template).
 
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use gateway_mapping::{Context, ErrorContext, Input, Variables};
-use http::{HeaderName, HeaderValue, Response, StatusCode, header};
+use http::{HeaderValue, Response, header};
 use http_body_util::Full;
 
-use crate::api::Templates;
-use crate::params::{Scope, Source};
-
-/// An error raised by the gateway itself rather than by the backend.
-#[derive(Debug)]
-pub struct GatewayError {
-    pub kind: ResponseType,
-    /// `$context.error.message`. Never contains credentials.
-    pub message: String,
-    /// `$context.error.validationErrorString`: details of a failed validation.
-    pub validation_error: String,
-    /// The value of `Allow` for a 405.
-    pub allow: Option<String>,
-}
-
-/// API Gateway's gateway response types, plus `METHOD_NOT_ALLOWED`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ResponseType {
-    AccessDenied,
-    ApiConfigurationError,
-    AuthorizerConfigurationError,
-    AuthorizerFailure,
-    BadRequestParameters,
-    BadRequestBody,
-    Default4xx,
-    Default5xx,
-    ExpiredToken,
-    IntegrationFailure,
-    IntegrationTimeout,
-    InvalidApiKey,
-    InvalidSignature,
-    MissingAuthenticationToken,
-    QuotaExceeded,
-    RequestTooLarge,
-    ResourceNotFound,
-    Throttled,
-    Unauthorized,
-    UnsupportedMediaType,
-    WafFiltered,
-    /// The resource exists without this method. API Gateway answers 403
-    /// MISSING_AUTHENTICATION_TOKEN here; 405 with `Allow` is plainer.
-    MethodNotAllowed,
-    /// The request line or headers are larger than the limits.
-    RequestHeaderTooLarge,
-    UriTooLong,
-}
-
-impl ResponseType {
-    /// Every type, for parsing and documentation.
-    pub const ALL: [ResponseType; 24] = [
-        Self::AccessDenied,
-        Self::ApiConfigurationError,
-        Self::AuthorizerConfigurationError,
-        Self::AuthorizerFailure,
-        Self::BadRequestParameters,
-        Self::BadRequestBody,
-        Self::Default4xx,
-        Self::Default5xx,
-        Self::ExpiredToken,
-        Self::IntegrationFailure,
-        Self::IntegrationTimeout,
-        Self::InvalidApiKey,
-        Self::InvalidSignature,
-        Self::MissingAuthenticationToken,
-        Self::QuotaExceeded,
-        Self::RequestTooLarge,
-        Self::ResourceNotFound,
-        Self::Throttled,
-        Self::Unauthorized,
-        Self::UnsupportedMediaType,
-        Self::WafFiltered,
-        Self::MethodNotAllowed,
-        Self::RequestHeaderTooLarge,
-        Self::UriTooLong,
-    ];
-
-    /// The default status. DEFAULT_4XX and DEFAULT_5XX have none of their own
-    /// in API Gateway; here they default to 400 and 500.
-    pub fn default_status(self) -> StatusCode {
-        match self {
-            Self::AccessDenied
-            | Self::ExpiredToken
-            | Self::InvalidApiKey
-            | Self::InvalidSignature
-            | Self::MissingAuthenticationToken
-            | Self::WafFiltered => StatusCode::FORBIDDEN,
-            Self::ApiConfigurationError
-            | Self::AuthorizerConfigurationError
-            | Self::AuthorizerFailure
-            | Self::Default5xx => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::BadRequestParameters | Self::BadRequestBody | Self::Default4xx => {
-                StatusCode::BAD_REQUEST
-            }
-            // API Gateway answers 504 for both; an unreachable backend is a 502
-            // here, which says what happened.
-            Self::IntegrationFailure => StatusCode::BAD_GATEWAY,
-            Self::IntegrationTimeout => StatusCode::GATEWAY_TIMEOUT,
-            Self::QuotaExceeded | Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
-            Self::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::ResourceNotFound => StatusCode::NOT_FOUND,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::RequestHeaderTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            Self::UriTooLong => StatusCode::URI_TOO_LONG,
-        }
-    }
-
-    /// The name used in the configuration and in `x-amzn-ErrorType`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::AccessDenied => "ACCESS_DENIED",
-            Self::ApiConfigurationError => "API_CONFIGURATION_ERROR",
-            Self::AuthorizerConfigurationError => "AUTHORIZER_CONFIGURATION_ERROR",
-            Self::AuthorizerFailure => "AUTHORIZER_FAILURE",
-            Self::BadRequestParameters => "BAD_REQUEST_PARAMETERS",
-            Self::BadRequestBody => "BAD_REQUEST_BODY",
-            Self::Default4xx => "DEFAULT_4XX",
-            Self::Default5xx => "DEFAULT_5XX",
-            Self::ExpiredToken => "EXPIRED_TOKEN",
-            Self::IntegrationFailure => "INTEGRATION_FAILURE",
-            Self::IntegrationTimeout => "INTEGRATION_TIMEOUT",
-            Self::InvalidApiKey => "INVALID_API_KEY",
-            Self::InvalidSignature => "INVALID_SIGNATURE",
-            Self::MissingAuthenticationToken => "MISSING_AUTHENTICATION_TOKEN",
-            Self::QuotaExceeded => "QUOTA_EXCEEDED",
-            Self::RequestTooLarge => "REQUEST_TOO_LARGE",
-            Self::ResourceNotFound => "RESOURCE_NOT_FOUND",
-            Self::Throttled => "THROTTLED",
-            Self::Unauthorized => "UNAUTHORIZED",
-            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
-            Self::WafFiltered => "WAF_FILTERED",
-            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
-            Self::RequestHeaderTooLarge => "REQUEST_HEADER_TOO_LARGE",
-            Self::UriTooLong => "URI_TOO_LONG",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.name() == name)
-    }
-}
-
-impl GatewayError {
-    pub fn new(kind: ResponseType, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-            validation_error: String::new(),
-            allow: None,
-        }
-    }
-}
-
-impl From<gateway_integration::Error> for GatewayError {
-    fn from(error: gateway_integration::Error) -> Self {
-        use gateway_integration::Error as E;
-        let kind = match &error {
-            E::Timeout { .. } => ResponseType::IntegrationTimeout,
-            E::Unreachable { .. } | E::BadResponse(_) => ResponseType::IntegrationFailure,
-            E::CredentialsUnavailable(_)
-            | E::InvalidEndpoint { .. }
-            | E::Signing(_)
-            | E::InvalidRequest(_)
-            | E::Client(_) => ResponseType::ApiConfigurationError,
-        };
-        Self::new(kind, error.to_string())
-    }
-}
-
-/// One customised gateway response, compiled.
-#[derive(Debug, Default)]
-pub struct Custom {
-    pub status: Option<StatusCode>,
-    pub headers: Vec<(HeaderName, Source)>,
-    pub templates: Templates,
-}
-
-/// The API's gateway responses: the customised ones by type.
-#[derive(Debug, Default)]
-pub struct GatewayResponses {
-    pub custom: BTreeMap<ResponseType, Custom>,
-}
+use crate::api::{Api, Custom, GatewayResponses};
+use crate::error::{GatewayError, Origin, ResponseType};
+use crate::params::Scope;
+use crate::pipeline::{Exchange, text};
 
 /// What a gateway response may read of the request that caused it.
 #[derive(Debug)]
@@ -228,7 +50,7 @@ impl GatewayResponses {
     }
 
     /// The response for `error`.
-    pub fn respond(&self, error: GatewayError, scope: ErrorScope<'_>) -> Response<Full<Bytes>> {
+    pub fn respond(&self, error: &GatewayError, scope: ErrorScope<'_>) -> Response<Full<Bytes>> {
         let custom = self.custom_for(error.kind);
         // A status set on DEFAULT_4XX/5XX applies to the types it stands in for.
         let status = custom
@@ -236,7 +58,7 @@ impl GatewayResponses {
             .unwrap_or_else(|| error.kind.default_status());
         let mut context = scope.context;
         context.error = Some(ErrorContext {
-            message: error.message.clone(),
+            message: error.message.to_string(),
             response_type: error.kind.name().to_string(),
             validation_error_string: error.validation_error.clone(),
         });
@@ -258,7 +80,12 @@ impl GatewayResponses {
                         rendered.body
                     }
                     Err(e) => {
-                        tracing::warn!(error = %e, "gateway response template failed; sending the default body");
+                        tracing::warn!(
+                            request_id = %context.request_id,
+                            error = %e,
+                            "the {} gateway response's template failed; sending the default body",
+                            error.kind.name()
+                        );
                         default_body(&error.message)
                     }
                 }
@@ -274,7 +101,7 @@ impl GatewayResponses {
             "x-amzn-ErrorType",
             HeaderValue::from_static(error.kind.name()),
         );
-        crate::pipeline::insert_request_id(headers, &context.request_id);
+        insert_request_id(headers, &context.request_id);
         if let Some(allow) = error
             .allow
             .as_deref()
@@ -297,6 +124,71 @@ impl GatewayResponses {
     }
 }
 
+/// The request id, in the header API Gateway sends it in.
+pub fn insert_request_id(headers: &mut http::HeaderMap, request_id: &str) {
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-RequestId", id);
+    }
+}
+
+/// Logs a failed request once, for the operator, and answers it with the
+/// API's gateway response, for the client. The log line carries the request
+/// id, the route, the response type, the origin and the cause; the response
+/// carries none of the cause.
+pub fn fail(api: &Api, exchange: &Exchange, error: GatewayError) -> Response<Full<Bytes>> {
+    let response = respond(api, exchange, &error);
+    log(exchange, &error, response.status().as_u16());
+    response
+}
+
+/// The API's gateway response for `error`, without logging it (for `gateway
+/// render`, which prints the cause itself).
+pub fn respond(api: &Api, exchange: &Exchange, error: &GatewayError) -> Response<Full<Bytes>> {
+    let body = text(&exchange.request.body);
+    api.gateway_responses.respond(
+        error,
+        ErrorScope {
+            request: exchange.input(&body),
+            accept: exchange.request.header("accept"),
+            context: exchange.context.clone(),
+            stage_variables: &api.stage.variables,
+        },
+    )
+}
+
+fn log(exchange: &Exchange, error: &GatewayError, status: u16) {
+    let context = &exchange.context;
+    let route = route_name(exchange);
+    let (kind, origin) = (error.kind.name(), error.origin.name());
+    // A client's mistake is information; anything else needs the operator.
+    if error.origin == Origin::Client && status < 500 {
+        tracing::info!(
+            target: "gateway::request",
+            request_id = %context.request_id, route = %route, status,
+            response_type = kind, origin, reason = %error,
+            "request refused"
+        );
+    } else {
+        tracing::warn!(
+            target: "gateway::request",
+            request_id = %context.request_id, route = %route, status,
+            response_type = kind, origin, reason = %error,
+            "request failed"
+        );
+    }
+}
+
+/// `PUT /streams/{stream-name}/record`, or the raw path for a request that
+/// matched no route.
+pub fn route_name(exchange: &Exchange) -> String {
+    let context = &exchange.context;
+    if exchange.method().is_some() {
+        format!("{} {}", context.http_method, context.resource_path)
+    } else {
+        format!("{} {} (no route)", context.http_method, context.path)
+    }
+}
+
 /// API Gateway's default body, `{"message": $context.error.messageString}`.
 fn default_body(message: &str) -> String {
     serde_json::json!({ "message": message }).to_string()
@@ -305,7 +197,10 @@ fn default_body(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Templates;
+    use crate::params::Source;
     use gateway_mapping::Template;
+    use http::{HeaderName, StatusCode};
 
     fn scope(vars: &BTreeMap<String, String>) -> ErrorScope<'_> {
         ErrorScope {
@@ -339,26 +234,12 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn names_round_trip_and_statuses_match_api_gateway() {
-        for kind in ResponseType::ALL {
-            assert_eq!(ResponseType::from_name(kind.name()), Some(kind));
-        }
-        assert_eq!(
-            ResponseType::MissingAuthenticationToken.default_status(),
-            403
-        );
-        assert_eq!(ResponseType::QuotaExceeded.default_status(), 429);
-        assert_eq!(ResponseType::UnsupportedMediaType.default_status(), 415);
-        assert_eq!(ResponseType::IntegrationTimeout.default_status(), 504);
-    }
-
     #[tokio::test]
     async fn default_response_is_json_message_with_headers() {
         let vars = BTreeMap::new();
-        let mut error = GatewayError::new(ResponseType::MethodNotAllowed, "no \"PUT\" here");
+        let mut error = GatewayError::client(ResponseType::MethodNotAllowed, "no \"PUT\" here");
         error.allow = Some("GET".into());
-        let response = GatewayResponses::default().respond(error, scope(&vars));
+        let response = GatewayResponses::default().respond(&error, scope(&vars));
         assert_eq!(response.status(), 405);
         assert_eq!(response.headers()["allow"], "GET");
         assert_eq!(response.headers()["x-amzn-errortype"], "METHOD_NOT_ALLOWED");
@@ -405,7 +286,7 @@ mod tests {
         );
 
         let response = responses.respond(
-            GatewayError::new(ResponseType::BadRequestBody, "bad"),
+            &GatewayError::client(ResponseType::BadRequestBody, "bad"),
             scope(&vars),
         );
         assert_eq!(response.status(), 418);
@@ -418,7 +299,7 @@ mod tests {
 
         // Its own customisation wins over DEFAULT_4XX.
         let response = responses.respond(
-            GatewayError::new(ResponseType::UnsupportedMediaType, "Unsupported"),
+            &GatewayError::client(ResponseType::UnsupportedMediaType, "Unsupported"),
             scope(&vars),
         );
         assert_eq!(response.status(), 400);
@@ -426,7 +307,7 @@ mod tests {
 
         // 5xx types are untouched by DEFAULT_4XX.
         let response = responses.respond(
-            GatewayError::new(ResponseType::IntegrationTimeout, "slow"),
+            &GatewayError::client(ResponseType::IntegrationTimeout, "slow"),
             scope(&vars),
         );
         assert_eq!(response.status(), 504);

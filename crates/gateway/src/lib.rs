@@ -13,6 +13,7 @@ pub mod cli;
 pub mod compile;
 pub mod config;
 pub mod environment;
+pub mod error;
 pub mod forwarded;
 pub mod gateway_response;
 pub mod json_guard;

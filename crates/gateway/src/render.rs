@@ -1,16 +1,21 @@
 //! `gateway render`: the integration request a request would send, printed as
-//! JSON instead of sent. It runs the same stages as the server, needs no
-//! credentials and makes no network call.
+//! JSON instead of sent. It runs the server's flow ([`pipeline::run`]) with a
+//! dispatch that captures the request instead of sending it, so it needs no
+//! credentials and makes no network call. A failure prints its whole cause:
+//! this is the developer's tool.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use bytes::Bytes;
-use gateway_integration::{Credentials, OutboundRequest};
+use gateway_integration::{Credentials, InboundResponse, OutboundRequest};
 
+use crate::api::Integration;
 use crate::compile::{self, Environment};
 use crate::config::Loaded;
-use crate::pipeline::{self, Exchange, MethodRequest};
+use crate::error::GatewayError;
+use crate::pipeline::{self, Dispatch, Exchange, MethodRequest, Prepared, Record};
 
 /// Arguments of `gateway render`.
 #[derive(Debug, clap::Args)]
@@ -23,8 +28,8 @@ pub struct RenderArgs {
     /// The method request's path, with its query string, e.g. `/streams/s/record`.
     path: String,
     /// A request header, `Name: value`. Repeatable.
-    #[arg(short = 'H', long = "header", value_name = "HEADER")]
-    headers: Vec<String>,
+    #[arg(short = 'H', long = "header", value_name = "HEADER", value_parser = parse_header)]
+    headers: Vec<(String, String)>,
     /// The request body.
     #[arg(short = 'd', long = "data", conflicts_with = "data_file")]
     data: Option<String>,
@@ -49,12 +54,52 @@ pub fn main(args: &RenderArgs) -> anyhow::Result<()> {
     };
     let api = compile::compile(&loaded, &environment)?;
     let request = method_request(args)?;
+    let body = request.body.clone();
     let mut exchange = Exchange::new(&api, request, "render-request-id".to_string());
-    pipeline::route(&api, &mut exchange)
-        .and_then(|()| pipeline::validate(&exchange))
-        .and_then(|()| pipeline::integration_request(&api, &exchange))
-        .map(|outbound| println!("{}", to_json(&outbound)))
-        .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.kind.name()))
+    let capture = Capture::default();
+    let mut record = Record::default();
+    let flow = pipeline::run(&api, &mut exchange, &mut record, body, &capture);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .context("starting the runtime")?;
+    match runtime.block_on(flow) {
+        Ok(_) => match capture.0.into_inner() {
+            Some(outbound) => {
+                println!("{}", to_json(&outbound));
+                Ok(())
+            }
+            None => bail!("the flow ended before the integration request"),
+        },
+        Err(error) => Err(anyhow::anyhow!("{error} ({})", error.kind.name())),
+    }
+}
+
+/// The render dispatch: keeps the integration request instead of sending it,
+/// and ends the flow there.
+#[derive(Debug, Default)]
+struct Capture(RefCell<Option<OutboundRequest>>);
+
+impl Dispatch for Capture {
+    async fn call(
+        &self,
+        _integration: &Integration,
+        prepared: Prepared,
+    ) -> Result<Option<InboundResponse>, GatewayError> {
+        *self.0.borrow_mut() = Some(prepared.outbound);
+        Ok(None)
+    }
+}
+
+/// `Name: value`, as curl's `-H` takes it.
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("a header is `Name: value`, got `{text}`"))?;
+    let name = name.trim();
+    if name.is_empty() || http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+        return Err(format!("`{name}` is not a header name"));
+    }
+    Ok((name.to_ascii_lowercase(), value.trim().to_string()))
 }
 
 fn method_request(args: &RenderArgs) -> anyhow::Result<MethodRequest> {
@@ -70,13 +115,7 @@ fn method_request(args: &RenderArgs) -> anyhow::Result<MethodRequest> {
     if !path.starts_with('/') {
         bail!("the path must start with `/`: {}", args.path);
     }
-    let mut headers = Vec::new();
-    for header in &args.headers {
-        let Some((name, value)) = header.split_once(':') else {
-            bail!("a header is `Name: value`, got `{header}`");
-        };
-        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-    }
+    let headers = args.headers.clone();
     let body = match (&args.data, &args.data_file) {
         (Some(data), _) => Bytes::from(data.clone()),
         (None, Some(file)) => Bytes::from(
@@ -89,9 +128,12 @@ fn method_request(args: &RenderArgs) -> anyhow::Result<MethodRequest> {
         method: args.method.to_ascii_uppercase(),
         path: path.to_string(),
         query,
+        raw_query: args.path.split_once('?').map_or("", |(_, q)| q).to_string(),
         headers,
         body,
         source_ip: "127.0.0.1".to_string(),
+        protocol: "HTTP/1.1",
+        trace_id: String::new(),
     })
 }
 

@@ -26,9 +26,10 @@ use gateway_integration::Client;
 
 use crate::access_log::AccessLog;
 use crate::api::Api;
-use crate::gateway_response::{GatewayError, ResponseType};
+use crate::error::{GatewayError, ResponseType};
+use crate::gateway_response;
 use crate::metrics::Metrics;
-use crate::pipeline::{self, Exchange, MethodRequest};
+use crate::pipeline::{self, Exchange, MethodRequest, ReadBody, Record, Sender};
 
 /// How long a client may take to send a request's line and headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -111,10 +112,44 @@ pub async fn handle(
 ) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let _inflight = shared.metrics.inflight();
+    // The API this request started with, whatever a reload does meanwhile.
     let api = shared.api.load_full();
     let api = api.as_ref();
-    let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
+    let mut exchange = Exchange::new(
+        api,
+        method_request(api, &parts, peer),
+        uuid::Uuid::new_v4().to_string(),
+    );
+    if let Some(account) = shared.account_id.get() {
+        exchange.context.account_id.clone_from(account);
+    }
+    let mut record = Record::default();
+    let body = IncomingBody {
+        body,
+        declared: content_length(&parts.headers),
+    };
+    let dispatch = Sender { client };
+    let (response, error) =
+        match pipeline::run(api, &mut exchange, &mut record, body, &dispatch).await {
+            Ok(Some(response)) => (response, None),
+            // The server's dispatch always answers; this is for completeness.
+            Ok(None) => (Response::new(Full::new(Bytes::new())), None),
+            Err(error) => {
+                let failure = Failure {
+                    kind: error.kind,
+                    message: error.message.clone(),
+                };
+                (gateway_response::fail(api, &exchange, error), Some(failure))
+            }
+        };
+    observe(shared, api, &exchange, &record, &response, error, started.elapsed());
+    response
+}
+
+/// The method request as the stages see it: the client's address (through
+/// trusted proxies) and the trace id settled here.
+fn method_request(api: &Api, parts: &http::request::Parts, peer: SocketAddr) -> MethodRequest {
     let source_ip = crate::forwarded::client_ip(
         peer.ip(),
         parts
@@ -124,14 +159,20 @@ pub async fn handle(
             .filter_map(|v| v.to_str().ok()),
         &api.settings.trusted_proxies,
     );
-    let method_request = MethodRequest {
+    let trace_id = crate::forwarded::trace_id(
+        parts
+            .headers
+            .get("x-amzn-trace-id")
+            .and_then(|v| v.to_str().ok()),
+    );
+    let raw_query = parts.uri.query().unwrap_or_default();
+    MethodRequest {
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
-        query: parts
-            .uri
-            .query()
-            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-            .unwrap_or_default(),
+        query: form_urlencoded::parse(raw_query.as_bytes())
+            .into_owned()
+            .collect(),
+        raw_query: raw_query.to_string(),
         headers: parts
             .headers
             .iter()
@@ -144,65 +185,84 @@ pub async fn handle(
             .collect(),
         body: Bytes::new(),
         source_ip: source_ip.to_string(),
-    };
-    let mut exchange = Exchange::new(api, method_request, request_id);
-    if let Some(account) = shared.account_id.get() {
-        exchange.context.account_id.clone_from(account);
+        protocol: version(parts.version),
+        trace_id,
     }
-    let mut error_kind = None;
-    let response = match run(api, client, &parts, body, &mut exchange).await {
-        Ok(response) => response,
-        Err(error) => {
-            error_kind = Some(error.kind);
-            pipeline::error_response(api, error, &exchange)
-        }
-    };
-    let elapsed = started.elapsed();
+}
+
+/// What the access log and metrics keep of a gateway response.
+struct Failure {
+    kind: ResponseType,
+    /// The client's message, `$context.error.message`.
+    message: std::borrow::Cow<'static, str>,
+}
+
+/// Metrics and the access-log line of one answered request.
+fn observe(
+    shared: &Shared,
+    api: &Api,
+    exchange: &Exchange,
+    record: &Record,
+    response: &Response<Full<Bytes>>,
+    failure: Option<Failure>,
+    elapsed: Duration,
+) {
     let status = response.status().as_u16();
-    let route = exchange.method.as_ref().map(|method| {
-        method.metrics.get_or_init(|| {
-            shared.metrics.route(
-                &exchange.context.http_method,
-                &exchange.context.resource_path,
-            )
-        })
+    let context = &exchange.context;
+    let route = exchange.method().map(|method| {
+        method
+            .metrics
+            .get_or_init(|| shared.metrics.route(&context.http_method, &context.resource_path))
     });
     shared
         .metrics
         .request(route, &exchange.request.method, status, elapsed);
-    if let Some(kind) = error_kind {
-        shared.metrics.error(kind.name());
+    if let Some(failure) = &failure {
+        shared.metrics.error(failure.kind.name());
     }
-    if let Some(log) = &shared.access_log {
-        let length = hyper::body::Body::size_hint(response.body())
+    if let Some(call) = &record.integration {
+        shared.metrics.integration(&call.service).observe(call.latency.as_secs_f64());
+    }
+    let Some(log) = &shared.access_log else {
+        return;
+    };
+    let call = record.integration.as_ref();
+    let entry = crate::access_log::Entry {
+        request_id: &context.request_id,
+        extended_request_id: &context.extended_request_id,
+        request_time: &context.request_time,
+        request_time_epoch: context.request_time_epoch,
+        http_method: &context.http_method,
+        resource_path: &context.resource_path,
+        resource_id: &context.resource_id,
+        path: &context.path,
+        protocol: exchange.request.protocol,
+        stage: &context.stage,
+        api_id: &context.api_id,
+        account_id: &context.account_id,
+        domain_name: &context.domain_name,
+        status,
+        response_length: hyper::body::Body::size_hint(response.body())
             .exact()
-            .unwrap_or(0);
-        let context = &exchange.context;
-        let entry = crate::access_log::Entry {
-            request_id: &context.request_id,
-            extended_request_id: &context.extended_request_id,
-            request_time: &context.request_time,
-            request_time_epoch: context.request_time_epoch,
-            http_method: &context.http_method,
-            resource_path: &context.resource_path,
-            path: &context.path,
-            protocol: version(parts.version),
-            stage: &context.stage,
-            account_id: &context.account_id,
-            domain_name: &context.domain_name,
-            status,
-            response_length: length,
-            response_latency_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-            error_response_type: error_kind.map_or("", |k| k.name()),
-            source_ip: &context.identity.source_ip,
-            user_agent: &context.identity.user_agent,
-            ..crate::access_log::Entry::default()
-        };
-        let mut line = String::with_capacity(256);
-        api.access_log.write(&entry, &mut line);
-        log.send(line);
-    }
-    response
+            .unwrap_or(0),
+        response_latency_ms: millis(elapsed),
+        integration_latency_ms: call.map(|c| millis(c.latency)),
+        integration_status: call.and_then(|c| c.status),
+        integration_error_message: call.and_then(|c| c.error.as_deref()).unwrap_or(""),
+        error_message: failure.as_ref().map_or("", |f| &f.message),
+        error_response_type: failure.as_ref().map_or("", |f| f.kind.name()),
+        source_ip: &context.identity.source_ip,
+        user_agent: &context.identity.user_agent,
+        api_key_id: "",
+        xray_trace_id: &exchange.request.trace_id,
+    };
+    let mut line = String::with_capacity(256);
+    api.access_log.write(&entry, &mut line);
+    log.send(line);
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The request's protocol, as `$context.protocol` names it.
@@ -214,47 +274,11 @@ fn version(version: http::Version) -> &'static str {
     }
 }
 
-async fn run(
-    api: &Api,
-    client: &Client,
-    parts: &http::request::Parts,
-    body: Incoming,
-    exchange: &mut Exchange,
-) -> Result<Response<Full<Bytes>>, GatewayError> {
-    check_sizes(api, parts)?;
-    // Route before reading the body: an unknown path costs no body read.
-    pipeline::route(api, exchange)?;
-    exchange.request.body = read_body(body, &parts.headers, api.limits.max_body_bytes).await?;
-    pipeline::execute(api, client, exchange).await
-}
-
-/// The URL and header limits.
-fn check_sizes(api: &Api, parts: &http::request::Parts) -> Result<(), GatewayError> {
-    let url = parts.uri.path_and_query().map_or(0, |pq| pq.as_str().len());
-    if url > api.limits.max_url_bytes {
-        return Err(GatewayError::new(
-            ResponseType::UriTooLong,
-            format!(
-                "The request URL is longer than {} bytes",
-                api.limits.max_url_bytes
-            ),
-        ));
-    }
-    let headers: usize = parts
-        .headers
-        .iter()
-        .map(|(n, v)| n.as_str().len() + v.len())
-        .sum();
-    if headers > api.limits.max_header_bytes {
-        return Err(GatewayError::new(
-            ResponseType::RequestHeaderTooLarge,
-            format!(
-                "The request headers are larger than {} bytes",
-                api.limits.max_header_bytes
-            ),
-        ));
-    }
-    Ok(())
+fn content_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
 }
 
 /// How much of a refused body is read and thrown away, and for how long, so
@@ -280,44 +304,40 @@ fn discard(body: Incoming) {
     });
 }
 
-/// Reads the body, refusing one larger than `limit`: from `Content-Length`
-/// before reading anything, and while reading a chunked body.
-async fn read_body(
+/// The body of a request on a connection.
+struct IncomingBody {
     body: Incoming,
-    headers: &http::HeaderMap,
-    limit: usize,
-) -> Result<Bytes, GatewayError> {
-    let too_large = || {
-        GatewayError::new(
-            ResponseType::RequestTooLarge,
-            format!("Request body is larger than {limit} bytes"),
-        )
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
-        discard(body);
-        return Err(too_large());
-    }
-    // One buffer, sized from Content-Length when there is one.
-    let mut buffer = bytes::BytesMut::with_capacity(declared.map_or(0, |len| len as usize));
-    let mut body = body;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
-            GatewayError::new(
-                ResponseType::BadRequestBody,
-                format!("Could not read the request body: {e}"),
-            )
-        })?;
-        if let Some(data) = frame.data_ref() {
-            if buffer.len() + data.len() > limit {
-                discard(body);
-                return Err(too_large());
-            }
-            buffer.extend_from_slice(data);
+    /// `Content-Length`, when the client sent one.
+    declared: Option<u64>,
+}
+
+impl ReadBody for IncomingBody {
+    /// Reads the body, refusing one larger than `limit`: from `Content-Length`
+    /// before reading anything, and while reading a chunked body.
+    async fn read(self, limit: usize) -> Result<Bytes, GatewayError> {
+        if self.declared.is_some_and(|len| len > limit as u64) {
+            discard(self.body);
+            return Err(pipeline::too_large(limit));
         }
+        // One buffer, sized from Content-Length when there is one.
+        let mut buffer =
+            bytes::BytesMut::with_capacity(self.declared.map_or(0, |len| len as usize));
+        let mut body = self.body;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| {
+                GatewayError::client(
+                    ResponseType::BadRequestBody,
+                    format!("Could not read the request body: {e}"),
+                )
+            })?;
+            if let Some(data) = frame.data_ref() {
+                if buffer.len() + data.len() > limit {
+                    discard(body);
+                    return Err(pipeline::too_large(limit));
+                }
+                buffer.extend_from_slice(data);
+            }
+        }
+        Ok(buffer.freeze())
     }
-    Ok(buffer.freeze())
 }

@@ -97,6 +97,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
                 continue;
             };
             let compiled = Method {
+                resource_id: short_id(path),
                 validation,
                 integration,
                 metrics: std::sync::OnceLock::new(),
@@ -113,6 +114,10 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
     let limits = &config.limits;
     match (router, access_log) {
         (Some(router), Some(access_log)) if problems.list.is_empty() => Ok(Api {
+            id: settings.api_id.clone().unwrap_or_else(|| {
+                let path = std::fs::canonicalize(&loaded.path).unwrap_or(loaded.path.clone());
+                short_id(&path.to_string_lossy())
+            }),
             access_log,
             router,
             limits: Limits {
@@ -271,6 +276,25 @@ impl Problems<'_> {
     }
 }
 
+/// A 10-character id of `[a-z0-9]`, as API Gateway's API and resource ids
+/// look, derived from `text` with FNV-1a: stable across starts, machines and
+/// versions, which a std hasher does not promise.
+fn short_id(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    (0..10)
+        .map(|_| {
+            let digit = DIGITS[(hash % 36) as usize];
+            hash /= 36;
+            char::from(digit)
+        })
+        .collect()
+}
+
 /// The key path of `key` under `at`, for naming it in a problem.
 fn child<'a>(at: &[&'a str], key: &'a str) -> Vec<&'a str> {
     at.iter().copied().chain([key]).collect()
@@ -279,6 +303,15 @@ fn child<'a>(at: &[&'a str], key: &'a str) -> Vec<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_ids_are_stable_and_look_like_api_gateways() {
+        assert_eq!(short_id("/streams"), short_id("/streams"));
+        assert_ne!(short_id("/streams"), short_id("/streams/{stream-name}"));
+        let id = short_id("/streams/{stream-name}/record");
+        assert_eq!(id.len(), 10);
+        assert!(id.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
+    }
 
     #[test]
     fn substitutes_stage_variables() {

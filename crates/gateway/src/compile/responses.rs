@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use http::{HeaderName, StatusCode};
 
-use crate::api::IntegrationResponse;
+use crate::api::{Custom, GatewayResponses, IntegrationResponse};
 use crate::config::{IntegrationResponseConfig, Loaded};
-use crate::gateway_response::{Custom, GatewayResponses, ResponseType};
+use crate::error::ResponseType;
 use crate::params::{self, Side, Source, Target};
 
 use super::{Problems, child, templates};

@@ -1,0 +1,152 @@
+//! The integration request stage: parameter mappings, the template picked
+//! by media type or the body passed through (415), `$context.requestOverride`,
+//! and the template-injection guard (400). Nothing is signed yet.
+
+use bytes::Bytes;
+use gateway_integration::OutboundRequest;
+use gateway_mapping::{Overrides, Variables};
+
+use super::request::{Routed, text};
+use crate::api::{Api, Backend, Integration, media_type};
+use crate::config::{JsonGuard, PassthroughBehavior};
+use crate::error::{Cause, GatewayError, ResponseType};
+use crate::json_guard;
+use crate::params::{Scope, Target};
+
+/// An integration request ready to sign and send.
+#[derive(Debug)]
+pub struct Prepared {
+    pub outbound: OutboundRequest,
+    /// The template that rendered the body; `None` when it passed through.
+    pub template: Option<String>,
+}
+
+/// Builds the integration request.
+pub fn build(api: &Api, routed: &Routed<'_>) -> Result<Prepared, GatewayError> {
+    let integration = &routed.method.integration;
+    let request = routed.request;
+    let body_text = text(&request.body);
+    let input = routed.input(&body_text);
+    let variables = Variables {
+        input,
+        context: routed.context,
+        stage_variables: &api.stage.variables,
+    };
+
+    // Without a configured verb, the method request's own is used.
+    let verb = integration
+        .http_method
+        .clone()
+        .or_else(|| http::Method::from_bytes(request.method.as_bytes()).ok())
+        .unwrap_or(http::Method::POST);
+    let mut outbound = OutboundRequest::new(verb, String::new());
+    let mut overrides = Overrides::default();
+    let mut rendered_by = None;
+    match integration.templates.get(&request.media_type()) {
+        Some(template) => {
+            let rendered = template
+                .render(&variables)
+                .map_err(|e| GatewayError::configuration(Cause::Template(e)))?;
+            outbound.body = Bytes::from(rendered.body);
+            overrides = rendered.overrides;
+            rendered_by = Some(template.name());
+        }
+        None => {
+            let pass = match integration.passthrough {
+                PassthroughBehavior::WhenNoMatch => true,
+                PassthroughBehavior::WhenNoTemplates => integration.templates.is_empty(),
+                PassthroughBehavior::Never => false,
+            };
+            if !pass {
+                return Err(GatewayError::client(
+                    ResponseType::UnsupportedMediaType,
+                    "Unsupported Media Type",
+                ));
+            }
+            outbound.body = request.body.clone();
+        }
+    }
+
+    let scope = Scope::new(input, None, routed.context, &api.stage.variables);
+    let mut query: Vec<(String, String)> = Vec::new();
+    let mut path: Vec<(String, String)> = Vec::new();
+    for (target, source) in &integration.request_parameters {
+        let Some(value) = source.resolve(&scope) else {
+            continue;
+        };
+        match target {
+            Target::Header(name) => outbound.set_header(name, value),
+            Target::QueryString(name) => set_pair(&mut query, name, value),
+            Target::Path(name) => set_pair(&mut path, name, value),
+        }
+    }
+    // `$context.requestOverride.*` is final: it replaces what the mappings set.
+    for (name, value) in overrides.request_header {
+        outbound.set_header(&name, value);
+    }
+    for (name, value) in overrides.request_querystring {
+        set_pair(&mut query, &name, value);
+    }
+    for (name, value) in overrides.request_path {
+        set_pair(&mut path, &name, value);
+    }
+    if let Some(call) = integration.backend.call() {
+        call.finish(&mut outbound, &path, &query).map_err(|e| {
+            GatewayError::configuration(Cause::Configuration(format!(
+                "the integration request cannot be built: {e}"
+            )))
+        })?;
+        // The caller's trace goes on to the service, as API Gateway's does.
+        if !request.trace_id.is_empty() && outbound.header("x-amzn-trace-id").is_none() {
+            outbound.set_header("X-Amzn-Trace-Id", request.trace_id.clone());
+        }
+    }
+    if outbound.header("content-type").is_none() {
+        // Without a mapping, the method request's type is sent on, as API
+        // Gateway does; with neither, JSON.
+        outbound.set_header(
+            "Content-Type",
+            request.header("content-type").unwrap_or("application/json"),
+        );
+    }
+    if let Some(template) = rendered_by
+        && guard_applies(integration, &outbound)
+        && let Err(reason) = json_guard::check(&outbound.body)
+    {
+        return Err(GatewayError::client_with_cause(
+            ResponseType::BadRequestBody,
+            "Invalid request body: a value in it breaks the integration request's JSON",
+            format!(
+                "the integration request rendered by template `{template}` was refused and not sent: it is not valid JSON ({reason})"
+            ),
+        ));
+    }
+    Ok(Prepared {
+        outbound,
+        template: rendered_by.map(str::to_string),
+    })
+}
+
+fn set_pair(pairs: &mut Vec<(String, String)>, name: &str, value: String) {
+    match pairs.iter_mut().find(|(n, _)| n == name) {
+        Some(slot) => slot.1 = value,
+        None => pairs.push((name.to_string(), value)),
+    }
+}
+
+/// `json_guard: auto` checks bodies for AWS JSON protocols, whose parsers take
+/// the last of repeated keys.
+fn guard_applies(integration: &Integration, outbound: &OutboundRequest) -> bool {
+    match integration.json_guard {
+        JsonGuard::On => true,
+        JsonGuard::Off => false,
+        JsonGuard::Auto => outbound
+            .header("content-type")
+            .is_some_and(|ct| media_type(ct).starts_with("application/x-amz-json-")),
+    }
+}
+
+/// Whether the backend is a mock, which calls nothing.
+pub fn is_mock(integration: &Integration) -> bool {
+    matches!(integration.backend, Backend::Mock)
+}

@@ -1,0 +1,140 @@
+//! The integration response stage: the response selected by status code, its
+//! header mappings and template, `$context.responseOverride`; with no
+//! integration responses, the backend's status, content type and body.
+
+use bytes::Bytes;
+use gateway_integration::{AwsError, InboundResponse};
+use gateway_mapping::{Input, Overrides, Variables};
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::Full;
+
+use super::request::{Routed, text};
+use crate::api::Api;
+use crate::error::{Cause, GatewayError};
+use crate::gateway_response::insert_request_id;
+use crate::params::{ResponseView, Scope};
+
+/// The method response for the backend's answer.
+///
+/// An answer that refuses the gateway's own credentials or permissions
+/// (`SignatureDoesNotMatch`, `AccessDenied`, ...) is a configuration error:
+/// the client gets a 500, and the service's text, which can name role ARNs,
+/// goes to the log only.
+pub fn respond(
+    api: &Api,
+    routed: &Routed<'_>,
+    inbound: InboundResponse,
+) -> Result<Response<Full<Bytes>>, GatewayError> {
+    if let Some(error) = AwsError::from_response(&inbound)
+        && error.is_auth_failure()
+    {
+        return Err(GatewayError::service_refused_credentials(
+            inbound.status.as_u16(),
+            error,
+        ));
+    }
+    let integration = &routed.method.integration;
+    let request_id = &routed.context.request_id;
+    if integration.responses.is_empty() {
+        return Ok(passthrough(inbound, request_id));
+    }
+    let code = inbound.status.as_str();
+    let selected = integration
+        .responses
+        .iter()
+        .find(|r| r.pattern.as_ref().is_some_and(|p| p.is_match(code)))
+        .or_else(|| integration.responses.iter().find(|r| r.pattern.is_none()))
+        .ok_or_else(|| {
+            GatewayError::configuration(Cause::Configuration(format!(
+                "no integration response matches status {code}, and none is the default"
+            )))
+        })?;
+
+    // Nothing on the response side reads the method request's body: in a
+    // template `$input` is the backend's, and response parameters may not
+    // map `method.request.body`.
+    let backend_body = text(&inbound.body);
+    let mut status = selected.status;
+    let mut content_type = inbound.headers.get(header::CONTENT_TYPE).cloned();
+    let mut overrides = Overrides::default();
+    let body = match selected.templates.select(routed.request.header("accept")) {
+        Some((media_type, template)) => {
+            // In a response template, `$input` is the backend's body; the
+            // parameters are still the method request's.
+            let input = Input {
+                body: &backend_body,
+                ..routed.input("")
+            };
+            let variables = Variables {
+                input,
+                context: routed.context,
+                stage_variables: &api.stage.variables,
+            };
+            let rendered = template
+                .render(&variables)
+                .map_err(|e| GatewayError::configuration(Cause::Template(e)))?;
+            content_type = HeaderValue::from_str(media_type).ok();
+            overrides = rendered.overrides;
+            Bytes::from(rendered.body)
+        }
+        None => inbound.body.clone(),
+    };
+
+    let mut response = Response::new(Full::new(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        content_type.unwrap_or_else(|| HeaderValue::from_static("application/json")),
+    );
+    let scope = Scope::new(
+        routed.input(""),
+        Some(ResponseView {
+            headers: &inbound.headers,
+            body: &backend_body,
+        }),
+        routed.context,
+        &api.stage.variables,
+    );
+    for (name, source) in &selected.parameters {
+        if let Some(value) = source
+            .resolve(&scope)
+            .and_then(|v| HeaderValue::from_str(&v).ok())
+        {
+            headers.insert(name.clone(), value);
+        }
+    }
+    for (name, value) in &overrides.response_header {
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    if let Some(code) = overrides
+        .response_status
+        .and_then(|s| StatusCode::from_u16(s).ok())
+    {
+        status = code;
+    }
+    insert_request_id(headers, request_id);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// No integration responses: the backend's status, content type and body reach
+/// the client. A backend error keeps its status, where API Gateway would turn
+/// it into 200 with only a default response.
+fn passthrough(inbound: InboundResponse, request_id: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(inbound.body));
+    *response.status_mut() = inbound.status;
+    let headers = response.headers_mut();
+    let content_type = inbound
+        .headers
+        .get(header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("application/json"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    insert_request_id(headers, request_id);
+    response
+}

@@ -1,0 +1,390 @@
+//! The request flow, as named stages over one [`Exchange`], listed once in
+//! [`run`]:
+//!
+//! 1. **limits**: the URL and the headers within their limits (414, 431);
+//! 2. **route**: the method and path, under the stage's base path (404, 405),
+//!    then the body within its limit (413): an unknown path costs no body read;
+//! 3. **method request**: the request validator: required parameters and the
+//!    body's model (400);
+//! 4. **integration request**: parameter mappings, the template picked by media
+//!    type or the body passed through (415), `$context.requestOverride`, the
+//!    template-injection guard (400);
+//! 5. **integration**: the [`Dispatch`] signs and sends (500 when credentials
+//!    are missing, 502 when unreachable, 504 on timeout), or, for `gateway
+//!    render`, captures the request instead;
+//! 6. **integration response**: the response selected by status code, its
+//!    header mappings and template, `$context.responseOverride`; with no
+//!    integration responses, the backend's status, content type and body.
+//!
+//! `gateway run` and `gateway render` both run [`run`]. A stage's error
+//! keeps its origin and cause ([`GatewayError`]) until the caller hands it to
+//! [`crate::gateway_response::fail`], the one place that logs it and turns it
+//! into a gateway response.
+
+mod dispatch;
+mod integration_request;
+mod integration_response;
+mod method_request;
+mod request;
+mod route;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::Response;
+use http_body_util::Full;
+
+pub use dispatch::{Dispatch, Sender, mock_response};
+pub use integration_request::Prepared;
+pub use request::{Exchange, MethodRequest, Routed, text};
+
+use crate::api::{Api, Backend, Integration};
+use crate::error::{GatewayError, ResponseType};
+
+/// What the flow observed besides the response, for metrics and logs.
+#[derive(Debug, Default)]
+pub struct Record {
+    /// Set when an integration was called (never for a mock).
+    pub integration: Option<IntegrationCall>,
+}
+
+/// One integration call, as the access log and metrics see it.
+#[derive(Debug, Clone)]
+pub struct IntegrationCall {
+    /// The AWS service's name (`kinesis`), or `http`.
+    pub service: String,
+    pub latency: Duration,
+    /// The backend's status, when it answered.
+    pub status: Option<u16>,
+    /// Why the call failed, or the error the service answered with: for the
+    /// operator only.
+    pub error: Option<String>,
+}
+
+/// Where the request body comes from: the connection (read within the
+/// limit) or, for `gateway render`, memory.
+pub trait ReadBody {
+    fn read(self, limit: usize) -> impl Future<Output = Result<Bytes, GatewayError>>;
+}
+
+impl ReadBody for Bytes {
+    async fn read(self, limit: usize) -> Result<Bytes, GatewayError> {
+        if self.len() > limit {
+            return Err(too_large(limit));
+        }
+        Ok(self)
+    }
+}
+
+/// 413 `REQUEST_TOO_LARGE`.
+pub fn too_large(limit: usize) -> GatewayError {
+    GatewayError::client(
+        ResponseType::RequestTooLarge,
+        format!("Request body is larger than {limit} bytes"),
+    )
+}
+
+/// The request flow: every stage, once, in order. `None` when the dispatch
+/// ended the flow after the integration request.
+pub async fn run(
+    api: &Api,
+    exchange: &mut Exchange,
+    record: &mut Record,
+    body: impl ReadBody,
+    dispatch: &impl Dispatch,
+) -> Result<Option<Response<Full<Bytes>>>, GatewayError> {
+    route::check_limits(api, &exchange.request)?;
+    let routed = route::route(api, exchange, body).await?;
+    // The method request and the integration request are synchronous, so
+    // nothing derived from the body is held across an await.
+    method_request::validate(&routed)?;
+    let prepared = integration_request::build(api, &routed)?;
+    let integration = &routed.method.integration;
+    let Some(inbound) = integrate(integration, prepared, dispatch, record).await? else {
+        return Ok(None);
+    };
+    let response = integration_response::respond(api, &routed, inbound);
+    if let (Err(error), Some(call)) = (&response, &mut record.integration) {
+        call.error = Some(error.to_string());
+    }
+    response.map(Some)
+}
+
+/// Calls the integration through `dispatch`, timing it.
+async fn integrate(
+    integration: &Integration,
+    prepared: Prepared,
+    dispatch: &impl Dispatch,
+    record: &mut Record,
+) -> Result<Option<gateway_integration::InboundResponse>, GatewayError> {
+    let service = match &integration.backend {
+        Backend::Aws { call, .. } => call
+            .service
+            .as_ref()
+            .map_or_else(|| "aws".to_string(), |s| s.name.clone()),
+        Backend::Http { .. } => "http".to_string(),
+        Backend::Mock => return dispatch.call(integration, prepared).await,
+    };
+    let started = Instant::now();
+    let result = dispatch.call(integration, prepared).await;
+    let (status, error) = match &result {
+        Ok(Some(inbound)) => (
+            Some(inbound.status.as_u16()),
+            gateway_integration::AwsError::from_response(inbound).map(|e| e.to_string()),
+        ),
+        Ok(None) => (None, None),
+        Err(error) => (None, Some(error.to_string())),
+    };
+    record.integration = Some(IntegrationCall {
+        service,
+        latency: started.elapsed(),
+        status,
+        error,
+    });
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use gateway_integration::{Credentials, InboundResponse};
+    use http::StatusCode;
+
+    use super::*;
+    use crate::compile::{Environment, compile};
+    use crate::config::Loaded;
+
+    /// Three resources per passthrough behavior: `/<behavior>/templated` with an
+    /// `application/json` template, `/<behavior>/bare` with none.
+    fn api() -> Api {
+        let mut yaml = String::from(
+            "aws:\n  region: us-east-1\n  endpoint_url: http://127.0.0.1:9\nresources:\n",
+        );
+        for behavior in ["when_no_match", "when_no_templates", "never"] {
+            for (name, templates) in [
+                (
+                    "templated",
+                    "\n        request_templates:\n          application/json: '{\"t\": 1}'",
+                ),
+                ("bare", ""),
+            ] {
+                yaml.push_str(&format!(
+                    "  /{behavior}/{name}:\n    POST:\n      integration:\n        type: aws\n        service: kinesis\n        action: PutRecord\n        passthrough_behavior: {behavior}{templates}\n"
+                ));
+            }
+        }
+        api_from(&yaml)
+    }
+
+    fn api_from(yaml: &str) -> Api {
+        let loaded = Loaded::from_str(Path::new("test.yaml"), yaml).unwrap();
+        let environment = Environment {
+            env: |_| None,
+            credentials: Credentials::fixed("a", "b", None),
+        };
+        compile(&loaded, &environment).unwrap()
+    }
+
+    /// Routes `exchange`, with the body it already has.
+    fn routed<'e>(api: &Api, exchange: &'e mut Exchange) -> Routed<'e> {
+        let body = exchange.request.body.clone();
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(route::route(api, exchange, body))
+            .unwrap()
+    }
+
+    /// The body sent for a POST with `content_type`, or the gateway response type.
+    fn send(api: &Api, path: &str, content_type: Option<&str>) -> Result<String, &'static str> {
+        let mut headers = Vec::new();
+        if let Some(ct) = content_type {
+            headers.push(("content-type".to_string(), ct.to_string()));
+        }
+        let request = MethodRequest {
+            method: "POST".into(),
+            path: path.into(),
+            headers,
+            body: Bytes::from_static(b"raw body"),
+            ..MethodRequest::default()
+        };
+        let mut exchange = Exchange::new(api, request, "id".into());
+        integration_request::build(api, &routed(api, &mut exchange))
+            .map(|r| String::from_utf8(r.outbound.body.to_vec()).unwrap())
+            .map_err(|e| e.kind.name())
+    }
+
+    const TRANSFORMED: Result<&str, &str> = Ok(r#"{"t": 1}"#);
+    const PASSED: Result<&str, &str> = Ok("raw body");
+    const REFUSED: Result<&str, &str> = Err("UNSUPPORTED_MEDIA_TYPE");
+
+    /// API Gateway's table, row by row.
+    #[test]
+    fn passthrough_table() {
+        let api = api();
+        let check = |path: &str, ct: Option<&str>, expected: Result<&str, &str>| {
+            assert_eq!(
+                send(&api, path, ct).as_deref().map_err(|e| *e),
+                expected,
+                "{path} {ct:?}"
+            );
+        };
+        // A template matches the media type (a missing Content-Type is application/json).
+        for behavior in ["when_no_match", "when_no_templates", "never"] {
+            check(
+                &format!("/{behavior}/templated"),
+                Some("application/json; charset=utf-8"),
+                TRANSFORMED,
+            );
+            check(&format!("/{behavior}/templated"), None, TRANSFORMED);
+        }
+        // Templates exist, none matches.
+        check("/when_no_match/templated", Some("text/plain"), PASSED);
+        check("/when_no_templates/templated", Some("text/plain"), REFUSED);
+        check("/never/templated", Some("text/plain"), REFUSED);
+        // No templates at all.
+        check("/when_no_match/bare", Some("text/plain"), PASSED);
+        check("/when_no_templates/bare", Some("text/plain"), PASSED);
+        check("/never/bare", Some("text/plain"), REFUSED);
+    }
+
+    #[test]
+    fn json_guard_auto_on_and_off() {
+        let method = |path: &str, service: &str, guard: &str, content_type: &str| {
+            format!(
+                "  {path}:\n    POST:\n      integration:\n        type: aws\n        service: {service}\n        action: Go\n        json_guard: {guard}\n        request_parameters:\n          integration.request.header.Content-Type: \"'{content_type}'\"\n        request_templates:\n          application/json: '{{\"a\": 1, \"a\": 2}}'\n"
+            )
+        };
+        let yaml = format!(
+            "aws:\n  region: us-east-1\nresources:\n{}{}{}{}",
+            method("/auto-amz", "kinesis", "auto", "application/x-amz-json-1.1"),
+            method("/auto-plain", "ssm", "auto", "application/json"),
+            method("/on", "ssm", "on", "application/json"),
+            method("/off", "kinesis", "off", "application/x-amz-json-1.1"),
+        );
+        let api = api_from(&yaml);
+        assert_eq!(send(&api, "/auto-amz", None), Err("BAD_REQUEST_BODY"));
+        assert_eq!(
+            send(&api, "/auto-plain", None).unwrap(),
+            r#"{"a": 1, "a": 2}"#
+        );
+        assert_eq!(send(&api, "/on", None), Err("BAD_REQUEST_BODY"));
+        assert_eq!(send(&api, "/off", None).unwrap(), r#"{"a": 1, "a": 2}"#);
+    }
+
+    #[test]
+    fn request_overrides_replace_mappings() {
+        let api = api_from(concat!(
+            "aws:\n  region: us-east-1\n  endpoint_url: http://127.0.0.1:9\nresources:\n  /o:\n    POST:\n      integration:\n",
+            "        type: aws\n        service: kinesis\n        action: PutRecord\n",
+            "        request_parameters:\n          integration.request.header.X-Team: \"'mapped'\"\n",
+            "          integration.request.querystring.mode: \"'mapped'\"\n",
+            "        request_templates:\n          application/json: |\n",
+            "            #set($context.requestOverride.header.X-Team = 'overridden')\n",
+            "            #set($context.requestOverride.querystring.mode = 'fast')\n",
+            "            {}\n",
+        ));
+        let request = MethodRequest {
+            method: "POST".into(),
+            path: "/o".into(),
+            ..MethodRequest::default()
+        };
+        let mut exchange = Exchange::new(&api, request, "id".into());
+        let outbound = integration_request::build(&api, &routed(&api, &mut exchange))
+            .unwrap()
+            .outbound;
+        assert_eq!(outbound.header("x-team"), Some("overridden"));
+        assert_eq!(
+            outbound.url,
+            "http://127.0.0.1:9/?Action=PutRecord&mode=fast"
+        );
+    }
+
+    #[test]
+    fn response_selection_templates_and_overrides() {
+        let api = api_from(concat!(
+            "aws:\n  region: us-east-1\nresources:\n  /r:\n    GET:\n      integration:\n",
+            "        type: aws\n        service: kinesis\n        action: DescribeStream\n        responses:\n",
+            "          - selection_pattern: '5\\d{2}'\n            status: 503\n",
+            "          - selection_pattern: '40[04]'\n            status: 404\n            response_templates:\n",
+            "              application/json: |\n                #set($context.responseOverride.status = 410)\n",
+            "                #set($context.responseOverride.header.X-Gone = 'yes')\n                {\"gone\": \"$input.path('$.__type')\"}\n",
+            "              text/plain: 'gone'\n",
+        ));
+        let respond = |status: u16, accept: Option<&str>| {
+            let request = MethodRequest {
+                method: "GET".into(),
+                path: "/r".into(),
+                headers: accept
+                    .map(|a| vec![("accept".to_string(), a.to_string())])
+                    .unwrap_or_default(),
+                ..MethodRequest::default()
+            };
+            let mut exchange = Exchange::new(&api, request, "id".into());
+            let backend = InboundResponse {
+                status: StatusCode::from_u16(status).unwrap(),
+                headers: http::HeaderMap::new(),
+                body: Bytes::from_static(br#"{"__type": "ResourceNotFoundException"}"#),
+            };
+            integration_response::respond(&api, &routed(&api, &mut exchange), backend)
+        };
+        let response = respond(400, None).unwrap();
+        assert_eq!(response.status(), 410);
+        assert_eq!(response.headers()["x-gone"], "yes");
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert_eq!(respond(503, None).unwrap().status(), 503);
+        // `40[04]` must match the whole code: 4004 does not exist, 401 does not match,
+        // and there is no default response.
+        let error = respond(401, None).unwrap_err();
+        assert_eq!(error.kind, ResponseType::ApiConfigurationError);
+        assert_eq!(
+            error.to_string(),
+            "no integration response matches status 401, and none is the default"
+        );
+        // The first Accept type picks the template.
+        let response = respond(404, Some("text/plain")).unwrap();
+        assert_eq!(response.status(), 404);
+        assert_eq!(response.headers()["content-type"], "text/plain");
+    }
+
+    #[test]
+    fn credential_refusals_become_configuration_errors_without_the_service_text() {
+        let api = api();
+        let request = MethodRequest {
+            method: "POST".into(),
+            path: "/never/bare".into(),
+            ..MethodRequest::default()
+        };
+        let mut exchange = Exchange::new(&api, request, "id".into());
+        let backend = InboundResponse {
+            status: StatusCode::FORBIDDEN,
+            headers: http::HeaderMap::new(),
+            body: Bytes::from_static(br#"{"__type": "AccessDeniedException", "message": "User: arn:aws:sts::123456789012:assumed-role/writer/gw is not authorized to perform: kinesis:PutRecord"}"#),
+        };
+        let error =
+            integration_response::respond(&api, &routed(&api, &mut exchange), backend).unwrap_err();
+        assert_eq!(error.kind, ResponseType::ApiConfigurationError);
+        assert_eq!(error.message, "Internal server error");
+        assert_eq!(
+            error.to_string(),
+            "the service answered 403 AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/writer/gw is not authorized to perform: kinesis:PutRecord"
+        );
+    }
+
+    #[test]
+    fn guard_refuses_only_rendered_bodies_for_aws_json() {
+        let api = api();
+        // A passed-through body is the client's own; the guard is for templates.
+        assert_eq!(
+            send(
+                &api,
+                "/when_no_match/bare",
+                Some("application/x-amz-json-1.1")
+            )
+            .unwrap(),
+            "raw body"
+        );
+    }
+}
