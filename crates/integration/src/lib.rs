@@ -5,7 +5,10 @@
 //! its templates; this crate resolves where it goes ([`Endpoint`]), signs it
 //! with SigV4 using credentials from the standard AWS chain ([`Credentials`],
 //! [`Signer`]), sends it over a pooled client with a timeout ([`Client`]) and
-//! hands back an [`InboundResponse`]. Nothing here is specific to Kinesis: a
+//! hands back an [`InboundResponse`]; when the service answered with an error,
+//! [`AwsError`] reads its code and message for the log, and
+//! [`AwsError::is_auth_failure`] tells the gateway's own credential and
+//! permission failures apart. Nothing here is specific to Kinesis: a
 //! [`Service`] is an endpoint prefix, a signing name and a wire protocol, and a
 //! [`Call`] names an operation by action or by path.
 //!
@@ -28,6 +31,7 @@
 //! # Ok(()) }
 //! ```
 
+mod aws_error;
 mod call;
 mod client;
 mod credentials;
@@ -37,7 +41,9 @@ mod request;
 mod service;
 mod signer;
 mod uri;
+mod xml;
 
+pub use aws_error::{AwsError, is_auth_failure};
 pub use call::{Call, Operation, UriTemplate};
 pub use client::{Client, ClientOptions, InboundResponse};
 pub use credentials::Credentials;
