@@ -168,8 +168,8 @@ impl From<gateway_integration::Error> for GatewayError {
         use gateway_integration::Error as E;
         let kind = match &error {
             E::Timeout { .. } => ResponseType::IntegrationTimeout,
-            E::Unreachable { .. } | E::BadResponse(_) => ResponseType::IntegrationFailure,
-            E::CredentialsUnavailable(_)
+            E::Unreachable { .. } | E::BadResponse { .. } => ResponseType::IntegrationFailure,
+            E::CredentialsUnavailable { .. }
             | E::InvalidEndpoint { .. }
             | E::Signing(_)
             | E::InvalidRequest(_)

@@ -127,23 +127,11 @@ fn clean_code(raw: &str) -> Option<String> {
 }
 
 /// The message's first paragraph, without what AWS appends to signature
-/// errors (`The Canonical String for this request should have been ...`,
-/// whose headers include `x-amz-security-token`), at most 1 KiB.
+/// errors (see [`without_signing_details`]), at most 1 KiB.
 fn clean_message(raw: &str) -> Option<String> {
-    let mut end = raw.len();
-    for marker in [
-        "\n\n",
-        "\r\n\r\n",
-        "The Canonical String",
-        "The String-to-Sign",
-        "x-amz-security-token",
-        "X-Amz-Security-Token",
-    ] {
-        if let Some(i) = raw.find(marker) {
-            end = end.min(i);
-        }
-    }
-    let mut message = raw[..end].trim();
+    let paragraph = raw.split("\n\n").next().unwrap_or(raw);
+    let paragraph = paragraph.split("\r\n\r\n").next().unwrap_or(paragraph);
+    let mut message = without_signing_details(paragraph).trim();
     if message.len() > MAX_MESSAGE_BYTES {
         let mut cut = MAX_MESSAGE_BYTES;
         while !message.is_char_boundary(cut) {
@@ -152,6 +140,25 @@ fn clean_message(raw: &str) -> Option<String> {
         message = &message[..cut];
     }
     (!message.is_empty()).then(|| message.to_string())
+}
+
+/// `text` up to what AWS appends to some signature errors: `The Canonical
+/// String for this request should have been ...` and `The String-to-Sign
+/// should have been ...`. The canonical request lists the signed headers with
+/// their values, `x-amz-security-token` among them, so it must not reach a log.
+pub(crate) fn without_signing_details(text: &str) -> &str {
+    // ASCII lower-casing keeps every byte offset.
+    let lower = text.to_ascii_lowercase();
+    let end = [
+        "the canonical string",
+        "the string-to-sign",
+        "x-amz-security-token",
+    ]
+    .iter()
+    .filter_map(|marker| lower.find(marker))
+    .min()
+    .unwrap_or(text.len());
+    &text[..end]
 }
 
 /// `<Code>` and `<Message>` of the `<Error>` element, or of the whole body
@@ -551,6 +558,19 @@ mod tests {
         let body = r#"{"__type": "InvalidSignatureException", "message": "Check your key. The Canonical String for this request should have been 'POST / x-amz-security-token:FwoGZXIvYXdzSECRET'"}"#;
         let error = AwsError::from_response(&response(400, &[], body)).unwrap();
         assert_eq!(error.message.as_deref(), Some("Check your key."));
+    }
+
+    #[test]
+    fn signing_details_are_cut_whatever_their_case() {
+        assert_eq!(
+            without_signing_details("bad: X-AMZ-SECURITY-TOKEN:abc"),
+            "bad: "
+        );
+        assert_eq!(
+            without_signing_details("a. the string-to-sign should have been 'x'"),
+            "a. "
+        );
+        assert_eq!(without_signing_details("Rate exceeded"), "Rate exceeded");
     }
 
     #[test]

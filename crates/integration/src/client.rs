@@ -95,39 +95,38 @@ impl Client {
         timeout: Duration,
     ) -> Result<InboundResponse, Error> {
         let url = request.url;
-        let mut builder = http::Request::builder()
-            .method(request.method)
-            .uri(url.as_str());
-        for (name, value) in &request.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        let built = builder
-            .body(Full::new(request.body))
-            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let built = build(request.method, &url, &request.headers, request.body)?;
         let exchange = async {
             let response = self.http.request(built).await.map_err(|e| {
                 if e.is_connect() {
                     Error::Unreachable {
                         url: url.clone(),
                         reason: root_cause(&e),
+                        source: Box::new(e),
                     }
                 } else {
-                    Error::BadResponse(root_cause(&e))
+                    Error::BadResponse {
+                        url: url.clone(),
+                        reason: root_cause(&e),
+                        source: Some(Box::new(e)),
+                    }
                 }
             })?;
             let (parts, body) = response.into_parts();
             let body = Limited::new(body, self.max_response_bytes)
                 .collect()
                 .await
-                .map_err(|e| {
-                    if e.is::<LengthLimitError>() {
-                        Error::BadResponse(format!(
+                .map_err(|e| Error::BadResponse {
+                    url: url.clone(),
+                    reason: if e.is::<LengthLimitError>() {
+                        format!(
                             "the response body is larger than {} bytes",
                             self.max_response_bytes
-                        ))
+                        )
                     } else {
-                        Error::BadResponse(root_cause(&*e))
-                    }
+                        root_cause(&*e)
+                    },
+                    source: Some(e),
                 })?
                 .to_bytes();
             Ok(InboundResponse {
@@ -138,9 +137,39 @@ impl Client {
         };
         match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Timeout { timeout }),
+            Err(_) => Err(Error::Timeout { url, timeout }),
         }
     }
+}
+
+/// The hyper request. A header that is not valid HTTP is named, never its
+/// value, which may be a session token.
+fn build(
+    method: http::Method,
+    url: &str,
+    headers: &[(String, String)],
+    body: Bytes,
+) -> Result<http::Request<Full<Bytes>>, Error> {
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| Error::InvalidRequest(format!("`{url}` is not a valid URL: {e}")))?;
+    let mut request = http::Request::new(Full::new(body));
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    let map = request.headers_mut();
+    map.reserve(headers.len());
+    for (name, value) in headers {
+        let header = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::InvalidRequest(format!("`{name}` is not a valid HTTP header name"))
+        })?;
+        let value = http::HeaderValue::from_str(value).map_err(|_| {
+            Error::InvalidRequest(format!(
+                "the value of header `{name}` is not valid HTTP (only visible ASCII, spaces and tabs are)"
+            ))
+        })?;
+        map.append(header, value);
+    }
+    Ok(request)
 }
 
 /// TLS with the system's root certificates, read once per process: every
@@ -229,11 +258,45 @@ mod tests {
         assert_eq!(fetch(100, body.clone(), 7).await.unwrap(), body);
     }
 
+    #[test]
+    fn a_bad_header_is_named_without_its_value() {
+        let headers = [
+            ("Content-Type".to_string(), "application/json".to_string()),
+            (
+                "X-Amz-Security-Token".to_string(),
+                "secret-token\r\nX-Injected: 1".to_string(),
+            ),
+        ];
+        let error = build(
+            http::Method::POST,
+            "http://127.0.0.1:1/",
+            &headers,
+            Bytes::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid integration request: the value of header `X-Amz-Security-Token` is not valid HTTP (only visible ASCII, spaces and tabs are)"
+        );
+        let headers = [("Bad Name".to_string(), "v".to_string())];
+        let error = build(
+            http::Method::GET,
+            "http://127.0.0.1:1/",
+            &headers,
+            Bytes::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid integration request: `Bad Name` is not a valid HTTP header name"
+        );
+    }
+
     #[tokio::test]
     async fn refuses_a_body_over_the_limit() {
         let error = fetch(100, vec![b'x'; 101], 30).await.unwrap_err();
         assert!(
-            matches!(&error, Error::BadResponse(m) if m == "the response body is larger than 100 bytes"),
+            matches!(&error, Error::BadResponse { reason, .. } if reason == "the response body is larger than 100 bytes"),
             "{error:?}"
         );
     }

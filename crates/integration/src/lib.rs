@@ -48,7 +48,7 @@ pub use call::{Call, Operation, UriTemplate};
 pub use client::{Client, ClientOptions, InboundResponse};
 pub use credentials::Credentials;
 pub use endpoint::{Endpoint, EndpointSource};
-pub use error::Error;
+pub use error::{Error, Origin};
 pub use request::OutboundRequest;
 pub use service::{Protocol, Service};
 pub use signer::Signer;
