@@ -173,6 +173,7 @@ impl From<gateway_integration::Error> for GatewayError {
             | E::InvalidEndpoint { .. }
             | E::Signing(_)
             | E::InvalidRequest(_)
+            | E::CaBundle { .. }
             | E::Client(_) => ResponseType::ApiConfigurationError,
         };
         Self::new(kind, error.to_string())

@@ -8,6 +8,7 @@
 //! therefore repeat the cause. What a client of the gateway may see is the
 //! gateway's decision, not this text's.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_credential_types::provider::error::CredentialsError;
@@ -59,6 +60,15 @@ pub enum Error {
         #[source]
         source: Option<Cause>,
     },
+    /// The CA bundle (`AWS_CA_BUNDLE`) cannot be read or holds no usable
+    /// certificate.
+    #[error("the CA bundle {} is unusable: {reason}", path.display())]
+    CaBundle {
+        path: PathBuf,
+        reason: String,
+        #[source]
+        source: Option<Cause>,
+    },
     /// The HTTP client could not be set up.
     #[error("could not set up the HTTP client: {0}")]
     Client(String),
@@ -70,7 +80,7 @@ pub enum Origin {
     /// The backend or the way to it: unreachable, too slow, a broken answer.
     Integration,
     /// The gateway's configuration or environment: credentials, endpoint,
-    /// signing, the integration request, the client's setup.
+    /// signing, the integration request, the client's setup (a CA bundle).
     Configuration,
 }
 
@@ -85,6 +95,7 @@ impl Error {
             | Error::CredentialsUnavailable { .. }
             | Error::Signing(_)
             | Error::InvalidRequest(_)
+            | Error::CaBundle { .. }
             | Error::Client(_) => Origin::Configuration,
         }
     }
@@ -129,6 +140,11 @@ mod tests {
             },
             Error::Signing("`x` has no scheme".into()),
             Error::InvalidRequest("no value for `{id}`".into()),
+            Error::CaBundle {
+                path: "/x.pem".into(),
+                reason: "it holds no PEM certificate".into(),
+                source: None,
+            },
             Error::Client("no protocol versions".into()),
         ];
         for error in &configuration {
