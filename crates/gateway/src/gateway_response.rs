@@ -168,7 +168,9 @@ impl From<gateway_integration::Error> for GatewayError {
         use gateway_integration::Error as E;
         let kind = match &error {
             E::Timeout { .. } => ResponseType::IntegrationTimeout,
-            E::Unreachable { .. } | E::BadResponse { .. } => ResponseType::IntegrationFailure,
+            E::Unreachable { .. } | E::BadResponse { .. } | E::Service { .. } => {
+                ResponseType::IntegrationFailure
+            }
             E::CredentialsUnavailable { .. }
             | E::InvalidEndpoint { .. }
             | E::Signing(_)

@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use aws_credential_types::provider::error::CredentialsError;
 
+use crate::AwsError;
+
 /// A typed cause, kept for inspection (`downcast_ref`).
 pub(crate) type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -60,6 +62,15 @@ pub enum Error {
         #[source]
         source: Option<Cause>,
     },
+    /// An AWS service that this crate calls on its own behalf (STS
+    /// GetCallerIdentity) answered with an error. `error` is what its answer
+    /// said, when it could be read.
+    #[error("{service} answered {status}{}", error.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
+    Service {
+        service: String,
+        status: http::StatusCode,
+        error: Option<AwsError>,
+    },
     /// The CA bundle (`AWS_CA_BUNDLE`) cannot be read or holds no usable
     /// certificate.
     #[error("the CA bundle {} is unusable: {reason}", path.display())]
@@ -77,10 +88,12 @@ pub enum Error {
 /// Whose fault an [`Error`] is, for the operator's log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
-    /// The backend or the way to it: unreachable, too slow, a broken answer.
+    /// The backend or the way to it: unreachable, too slow, a broken answer,
+    /// or a service error that is not about the gateway's own credentials.
     Integration,
-    /// The gateway's configuration or environment: credentials, endpoint,
-    /// signing, the integration request, the client's setup (a CA bundle).
+    /// The gateway's configuration or environment: credentials and
+    /// permissions, endpoint, signing, the integration request, the client's
+    /// setup (a CA bundle).
     Configuration,
 }
 
@@ -90,6 +103,13 @@ impl Error {
         match self {
             Error::Unreachable { .. } | Error::Timeout { .. } | Error::BadResponse { .. } => {
                 Origin::Integration
+            }
+            Error::Service { error, .. } => {
+                if error.as_ref().is_some_and(AwsError::is_auth_failure) {
+                    Origin::Configuration
+                } else {
+                    Origin::Integration
+                }
             }
             Error::InvalidEndpoint { .. }
             | Error::CredentialsUnavailable { .. }
@@ -125,6 +145,19 @@ mod tests {
                 reason: "connection closed before message completed".into(),
                 source: None,
             },
+            Error::Service {
+                service: "sts".into(),
+                status: http::StatusCode::BAD_REQUEST,
+                error: Some(AwsError {
+                    code: "Throttling".into(),
+                    message: Some("Rate exceeded".into()),
+                }),
+            },
+            Error::Service {
+                service: "sts".into(),
+                status: http::StatusCode::INTERNAL_SERVER_ERROR,
+                error: None,
+            },
         ];
         for error in &integration {
             assert_eq!(error.origin(), Origin::Integration, "{error}");
@@ -146,6 +179,14 @@ mod tests {
                 source: None,
             },
             Error::Client("no protocol versions".into()),
+            Error::Service {
+                service: "sts".into(),
+                status: http::StatusCode::FORBIDDEN,
+                error: Some(AwsError {
+                    code: "InvalidClientTokenId".into(),
+                    message: None,
+                }),
+            },
         ];
         for error in &configuration {
             assert_eq!(error.origin(), Origin::Configuration, "{error}");
@@ -168,6 +209,25 @@ mod tests {
             .and_then(|s| s.downcast_ref::<std::io::Error>())
             .map(std::io::Error::kind);
         assert_eq!(io, Some(std::io::ErrorKind::ConnectionRefused));
+
+        let error = Error::Service {
+            service: "sts".into(),
+            status: http::StatusCode::FORBIDDEN,
+            error: Some(AwsError {
+                code: "InvalidClientTokenId".into(),
+                message: Some("The security token included in the request is invalid.".into()),
+            }),
+        };
+        assert_eq!(
+            error.to_string(),
+            "sts answered 403 Forbidden: InvalidClientTokenId: The security token included in the request is invalid."
+        );
+        let error = Error::Service {
+            service: "sts".into(),
+            status: http::StatusCode::INTERNAL_SERVER_ERROR,
+            error: None,
+        };
+        assert_eq!(error.to_string(), "sts answered 500 Internal Server Error");
 
         assert_eq!(
             Error::Timeout {

@@ -10,7 +10,10 @@
 //! [`AwsError::is_auth_failure`] tells the gateway's own credential and
 //! permission failures apart. Nothing here is specific to Kinesis: a
 //! [`Service`] is an endpoint prefix, a signing name and a wire protocol, and a
-//! [`Call`] names an operation by action or by path.
+//! [`Call`] names an operation by action or by path. [`caller_account`] asks
+//! STS which account the credentials belong to. Every failure is an [`Error`]
+//! whose text is the operator's explanation and whose [`Error::origin`] says
+//! whether the integration or the configuration is at fault.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), gateway_integration::Error> {
@@ -40,6 +43,7 @@ mod error;
 mod request;
 mod service;
 mod signer;
+mod sts;
 mod uri;
 mod xml;
 
@@ -52,4 +56,5 @@ pub use error::{Error, Origin};
 pub use request::OutboundRequest;
 pub use service::{Protocol, Service};
 pub use signer::Signer;
+pub use sts::caller_account;
 pub use uri::{AwsUri, parse_http_uri};
