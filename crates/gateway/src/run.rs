@@ -94,7 +94,7 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
     // of backend connections. A request never changes thread, so there are no
     // cross-thread wake-ups on the hot path.
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let client_options = ClientOptions::default();
+    let client_options = ClientOptions::from_env(&read_env);
     let mut threads = Vec::with_capacity(workers);
     for (index, listener) in listeners.into_iter().enumerate() {
         let shared = shared.clone();
@@ -146,7 +146,13 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
         started.elapsed().as_millis()
     );
 
-    background_checks(credentials.clone(), &region, &shared);
+    background_checks(
+        credentials.clone(),
+        &region,
+        loaded.config.aws.endpoint_url.clone(),
+        Client::new(&client_options)?,
+        &shared,
+    );
 
     let mut running = Running {
         config: options.config.clone(),
@@ -280,7 +286,13 @@ fn route_changes(old: &Api, new: &Api) -> (Vec<String>, Vec<String>) {
 /// not wait for them and a missing source shows in the log at once; then
 /// asks STS for the account id, for `$context.accountId`, unless the file
 /// sets it.
-fn background_checks(credentials: Credentials, region: &str, shared: &Arc<Shared>) {
+fn background_checks(
+    credentials: Credentials,
+    region: &str,
+    endpoint_url: Option<String>,
+    client: Client,
+    shared: &Arc<Shared>,
+) {
     let region = region.to_string();
     let account = shared.account_id.clone();
     tokio::spawn(async move {
@@ -292,8 +304,23 @@ fn background_checks(credentials: Credentials, region: &str, shared: &Arc<Shared
         if account.get().is_some() || region.is_empty() {
             return;
         }
-        // STS GetCallerIdentity: wired in with the integration crate's call.
-        let _ = account;
+        let asked = gateway_integration::caller_account(
+            &client,
+            &credentials,
+            &region,
+            endpoint_url.as_deref(),
+            &read_env,
+        )
+        .await;
+        match asked {
+            Ok(id) => {
+                tracing::info!("AWS account {id} (STS GetCallerIdentity)");
+                let _ = account.set(id);
+            }
+            Err(e) => tracing::info!(
+                "the AWS account is unknown ({e}); $context.accountId stays empty: set api.account_id to fill it"
+            ),
+        }
     });
 }
 

@@ -13,6 +13,7 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 
 use crate::Error;
+use crate::aws_error::without_signing_details;
 
 /// Refresh credentials this long before they expire, so that a request never
 /// signs with credentials that expire in flight.
@@ -112,7 +113,10 @@ impl Credentials {
             .provider
             .provide_credentials()
             .await
-            .map_err(|e| Error::CredentialsUnavailable(describe(&e)))?;
+            .map_err(|source| Error::CredentialsUnavailable {
+                reason: describe(&source),
+                source,
+            })?;
         let loaded = Arc::new(loaded);
         *self.inner.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(loaded.clone());
         Ok(loaded)
@@ -200,24 +204,64 @@ impl ProvideCredentials for AssumeRole {
     }
 }
 
-/// The provider error with its causes, which name what was tried (never a key).
+/// The provider error with its causes, which name what was tried (never a
+/// key). A service's signature error can carry the canonical request, whose
+/// headers include the session token: that part is cut off.
 fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
+    let mut out = String::new();
+    let mut level = Some(error);
+    while let Some(cause) = level {
         let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
+        let text = without_signing_details(&text).trim_end();
+        if !text.is_empty() && !out.contains(text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(text);
         }
-        source = cause.source();
+        level = cause.source();
     }
     out
 }
 
 #[cfg(test)]
 mod tests {
+    use aws_config::profile::ProfileFileCredentialsProvider;
+
     use super::*;
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY";
+    const TOKEN: &str = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN";
+
+    /// The error of the profile `leaky` in a credentials file with `contents`.
+    // aws-config names the profile files only through deprecated aliases of
+    // aws-runtime types, and aws-runtime is not a dependency of this crate.
+    #[allow(deprecated)]
+    async fn profile_error(contents: &str) -> Error {
+        use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+        let files = ProfileFiles::builder()
+            .with_contents(ProfileFileKind::Credentials, contents)
+            .build();
+        let provider = ProfileFileCredentialsProvider::builder()
+            .profile_files(files)
+            .profile_name("leaky")
+            .build();
+        Credentials::from_provider(SharedCredentialsProvider::new(provider))
+            .get()
+            .await
+            .unwrap_err()
+    }
+
+    /// The error's text, every cause's text and its debug form.
+    fn every_text(error: &Error) -> String {
+        let mut out = format!("{error}\n{error:?}");
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            out.push_str(&format!("\n{cause}"));
+            source = cause.source();
+        }
+        out
+    }
 
     #[tokio::test]
     async fn fixed_credentials_are_cached_and_not_printed() {
@@ -227,5 +271,74 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(a.access_key_id(), "AKIDEXAMPLE");
         assert!(!format!("{c:?}").contains("very-secret"));
+    }
+
+    #[tokio::test]
+    async fn credentials_unavailable_never_shows_the_profiles_secret() {
+        let missing_key_id = profile_error(&format!(
+            "[leaky]\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+        ))
+        .await;
+        assert!(
+            matches!(missing_key_id, Error::CredentialsUnavailable { .. }),
+            "{missing_key_id:?}"
+        );
+        assert_eq!(
+            missing_key_id.to_string(),
+            "AWS credentials are unavailable: the credentials provider was not properly configured: \
+             ProfileFile provider could not be built: invalid credential source in `leaky`: \
+             profile missing aws_access_key_id"
+        );
+        let malformed = profile_error(&format!(
+            "[leaky]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key {SECRET}\n"
+        ))
+        .await;
+        assert_eq!(
+            malformed.to_string(),
+            "AWS credentials are unavailable: the credentials provider was not properly configured: \
+             ProfileFile provider could not be built: invalid profile: could not parse profile file"
+        );
+        let bad_source = profile_error(&format!(
+            "[leaky]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n\
+             [base]\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+        ))
+        .await;
+        assert_eq!(
+            bad_source.to_string(),
+            "AWS credentials are unavailable: the credentials provider was not properly configured: \
+             ProfileFile provider could not be built: invalid credential source in `base`: \
+             could not load source profile: invalid credential source in `base`: \
+             profile missing aws_access_key_id"
+        );
+        for error in [&missing_key_id, &malformed, &bad_source] {
+            let text = every_text(error);
+            assert!(!text.contains(SECRET), "{text}");
+            assert!(!text.contains(TOKEN), "{text}");
+            assert!(!text.contains("SECRETKEY"), "{text}");
+        }
+    }
+
+    #[test]
+    fn describe_drops_the_canonical_request_of_a_signature_error() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("assuming role arn:aws:iam::123456789012:role/r")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let inner = std::io::Error::other(format!(
+            "SignatureDoesNotMatch: Check your key.\n\nThe Canonical String for this request \
+             should have been\n'POST\n/\n\nx-amz-security-token:{TOKEN}\n'"
+        ));
+        assert_eq!(
+            describe(&Outer(inner)),
+            "assuming role arn:aws:iam::123456789012:role/r: SignatureDoesNotMatch: Check your key."
+        );
     }
 }

@@ -7,7 +7,7 @@ use gateway_integration::OutboundRequest;
 use gateway_mapping::{Overrides, Variables};
 
 use super::request::{Routed, text};
-use crate::api::{Api, Backend, Integration, media_type};
+use crate::api::{Api, Integration, media_type};
 use crate::config::{JsonGuard, PassthroughBehavior};
 use crate::error::{Cause, GatewayError, ResponseType};
 use crate::json_guard;
@@ -144,9 +144,4 @@ fn guard_applies(integration: &Integration, outbound: &OutboundRequest) -> bool 
             .header("content-type")
             .is_some_and(|ct| media_type(ct).starts_with("application/x-amz-json-")),
     }
-}
-
-/// Whether the backend is a mock, which calls nothing.
-pub fn is_mock(integration: &Integration) -> bool {
-    matches!(integration.backend, Backend::Mock)
 }
