@@ -68,9 +68,10 @@ impl std::fmt::Display for AwsError {
 
 impl AwsError {
     /// The error in `response`, if its status is 400 or more and it names a
-    /// code. Looks at a JSON body's `__type` (or `code`, `Code`), then the
-    /// `x-amzn-ErrorType` header, then an XML body's `<Code>`; only the first
-    /// 64 KiB of the body are read.
+    /// code: the body's (a JSON object's `__type`, else `code` or `Code`; an
+    /// XML body's `<Code>`, inside `<Error>` when there is one), else the
+    /// `x-amzn-ErrorType` header's. Only the first 64 KiB of the body are
+    /// read.
     pub fn from_response(response: &InboundResponse) -> Option<Self> {
         if response.status.as_u16() < 400 {
             return None;

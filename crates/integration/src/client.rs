@@ -191,7 +191,7 @@ fn build(
         })?;
         let value = http::HeaderValue::from_str(value).map_err(|_| {
             Error::InvalidRequest(format!(
-                "the value of header `{name}` is not valid HTTP (only visible ASCII, spaces and tabs are)"
+                "the value of header `{name}` is not valid HTTP (only visible ASCII, spaces and tabs are allowed)"
             ))
         })?;
         map.append(header, value);
@@ -377,7 +377,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             error.to_string(),
-            "invalid integration request: the value of header `X-Amz-Security-Token` is not valid HTTP (only visible ASCII, spaces and tabs are)"
+            "invalid integration request: the value of header `X-Amz-Security-Token` is not valid HTTP (only visible ASCII, spaces and tabs are allowed)"
         );
         let headers = [("Bad Name".to_string(), "v".to_string())];
         let error = build(
