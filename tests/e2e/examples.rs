@@ -814,12 +814,10 @@ async fn lambda_example_deploys_and_invokes_functions() {
             .json(&json!({"name": "Eve"})),
     )
     .await
-    .expect(403);
-    assert!(
-        refused.text.contains("SignatureDoesNotMatch"),
-        "{}",
-        refused.text
-    );
+    .expect(500);
+    assert_eq!(refused.json(), json!({"message": "Internal server error"}));
+    let line = wrong.log_line(refused.request_id(), "request failed");
+    assert!(line.contains("SignatureDoesNotMatch"), "{line}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

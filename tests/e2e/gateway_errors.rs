@@ -58,19 +58,47 @@ async fn unknown_path_is_404_and_wrong_method_is_405_with_allow() {
     message(response).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn unreachable_upstream_is_502() {
-    let gateway = Gateway::start(GatewayOptions {
-        config: &root_config(),
-        env: fixed_credentials(&closed_port()),
-    });
-    let response = client().get(gateway.url("/streams")).send().await.unwrap();
-    assert_eq!(response.status(), 502);
-    assert!(message(response).await.contains("could not reach"));
+/// The request id of a response.
+fn request_id(response: &reqwest::Response) -> String {
+    response.headers()["x-amzn-requestid"]
+        .to_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn upstream_timeout_is_504() {
+async fn unreachable_upstream_is_502_logged_with_its_cause_and_not_leaked() {
+    let endpoint = closed_port();
+    let gateway = Gateway::start(GatewayOptions {
+        config: &root_config(),
+        env: fixed_credentials(&endpoint),
+    });
+    let response = client().get(gateway.url("/streams")).send().await.unwrap();
+    assert_eq!(response.status(), 502);
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "INTEGRATION_FAILURE"
+    );
+    let id = request_id(&response);
+    // The client learns nothing of the endpoint.
+    assert_eq!(message(response).await, "Internal server error");
+    // The operator learns everything, in one line.
+    let line = gateway.log_line(&id, "request failed");
+    for expected in [
+        "route=\"GET /streams\"",
+        "status=502",
+        "response_type=\"INTEGRATION_FAILURE\"",
+        "origin=\"integration\"",
+        &format!("could not reach the integration endpoint {endpoint}/?Action=ListStreams"),
+        "refused",
+    ] {
+        assert!(line.contains(expected), "`{expected}` not in: {line}");
+    }
+    assert!(line.starts_with(' ') || line.contains("WARN"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upstream_timeout_is_504_with_the_cause_in_the_log_only() {
     // A backend that accepts connections and reads, but never answers.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
@@ -93,19 +121,34 @@ async fn upstream_timeout_is_504() {
     });
     let response = client().get(gateway.url("/slow")).send().await.unwrap();
     assert_eq!(response.status(), 504);
-    assert!(message(response).await.contains("300 ms"));
+    let id = request_id(&response);
+    // API Gateway's words for it.
+    assert_eq!(message(response).await, "Endpoint request timed out");
+    let line = gateway.log_line(&id, "request failed");
+    assert!(line.contains("did not answer within 300 ms"), "{line}");
+    assert!(
+        line.contains("response_type=\"INTEGRATION_TIMEOUT\""),
+        "{line}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn missing_credentials_is_500_saying_so() {
+async fn missing_credentials_is_500_with_the_cause_in_the_log_only() {
     let gateway = Gateway::start(GatewayOptions {
         config: &root_config(),
         env: vec![("AWS_ENDPOINT_URL", closed_port())],
     });
     let response = client().get(gateway.url("/streams")).send().await.unwrap();
     assert_eq!(response.status(), 500);
-    let text = message(response).await;
-    assert!(text.contains("credentials"), "{text}");
+    let id = request_id(&response);
+    assert_eq!(message(response).await, "Internal server error");
+    let line = gateway.log_line(&id, "request failed");
+    assert!(line.contains("AWS credentials are unavailable"), "{line}");
+    assert!(line.contains("origin=\"configuration\""), "{line}");
+    assert!(
+        line.contains("response_type=\"API_CONFIGURATION_ERROR\""),
+        "{line}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -148,16 +148,40 @@ async fn tutorial_walkthrough_against_moto_with_signature_checking() {
     assert!((400..500).contains(&status), "{status} {body}");
     assert_eq!(body["__type"], "ResourceNotFoundException");
 
-    // One access-log line per request, with method, path, status and latency.
-    let log = gateway.process.log_text();
-    let line = log
-        .lines()
-        .find(|l| l.contains("/streams/does-not-exist"))
-        .unwrap_or_else(|| panic!("no access log line in:\n{log}"));
+    // One access-log line per request, in API Gateway's CLF, on stdout.
+    let response = http
+        .get(url("/streams/does-not-exist"))
+        .send()
+        .await
+        .unwrap();
+    let id = response.headers()["x-amzn-requestid"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let access = loop {
+        let out = gateway.process.stdout_text();
+        if let Some(line) = out.lines().find(|l| l.ends_with(&id)) {
+            break line.to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no access log line in:\n{out}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     assert!(
-        line.contains("GET") && line.contains("status=400") && line.contains("latency_ms="),
+        access.starts_with("127.0.0.1 - - [")
+            && access.contains("] \"GET /streams/{stream-name} HTTP/1.1\" 400 "),
+        "{access}"
+    );
+    // And the service's error, for the operator.
+    let line = gateway.log_line(&id, "the integration answered with an error");
+    assert!(
+        line.contains("status=400") && line.contains("ResourceNotFoundException"),
         "{line}"
     );
+    let log = gateway.process.log_text();
     assert!(
         !log.contains(&moto.key.secret),
         "the log must never contain the secret key"
@@ -165,7 +189,7 @@ async fn tutorial_walkthrough_against_moto_with_signature_checking() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn wrong_secret_gets_403_from_kinesis() {
+async fn wrong_secret_is_500_for_the_client_and_signature_does_not_match_in_the_log() {
     let moto = Moto::start();
     let gateway = Gateway::against_moto(&root_config(), &moto, "not-the-secret-key");
     let http = client();
@@ -178,9 +202,21 @@ async fn wrong_secret_gets_403_from_kinesis() {
     ] {
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
+        let id = response.headers()["x-amzn-requestid"]
+            .to_str()
+            .unwrap()
+            .to_string();
         let body = response.text().await.unwrap();
-        assert_eq!(status, 403, "{body}");
-        assert!(body.contains("SignatureDoesNotMatch"), "{body}");
+        // The gateway's own credentials are wrong: nothing the client can fix,
+        // and nothing of the service's answer reaches it.
+        assert_eq!(status, 500, "{body}");
+        assert_eq!(body, r#"{"message":"Internal server error"}"#);
+        let line = gateway.log_line(&id, "request failed");
+        assert!(
+            line.contains("the service answered 403 SignatureDoesNotMatch")
+                && line.contains("origin=\"configuration\""),
+            "{line}"
+        );
     }
 
     // With the right key the same stream does not exist: nothing was created.

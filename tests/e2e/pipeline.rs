@@ -245,15 +245,22 @@ async fn partition_key_injection_is_refused_and_nothing_is_written() {
         .unwrap();
     assert_eq!(response.status(), 400);
     assert_eq!(response.headers()["x-amzn-errortype"], "BAD_REQUEST_BODY");
-    let message = json_body(response).await["message"]
-        .as_str()
+    let id = response.headers()["x-amzn-requestid"]
+        .to_str()
         .unwrap()
         .to_string();
-    assert!(
-        message.contains("PUT /streams/{stream-name}/record application/json"),
-        "{message}"
+    // The client hears what was wrong with its request, not about templates.
+    assert_eq!(
+        json_body(response).await["message"],
+        "Invalid request body: a value in it breaks the integration request's JSON"
     );
-    assert!(message.contains("duplicate key `StreamName`"), "{message}");
+    // The operator hears which template and which key.
+    let line = gateway.log_line(&id, "request refused");
+    assert!(
+        line.contains("PUT /streams/{stream-name}/record application/json"),
+        "{line}"
+    );
+    assert!(line.contains("duplicate key `StreamName`"), "{line}");
     assert_eq!(calls(&moto, "PutRecord"), 0);
 
     // Neither stream holds a record.

@@ -10,10 +10,10 @@ use gateway_mapping::Template;
 use gateway_router::Router;
 use http::{HeaderName, StatusCode};
 
-use crate::settings::Settings;
 use crate::config::{JsonGuard, PassthroughBehavior};
 use crate::error::ResponseType;
 use crate::params::{Source, Target};
+use crate::settings::Settings;
 
 /// The whole API, shared by every connection.
 #[derive(Debug)]

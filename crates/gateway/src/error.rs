@@ -68,7 +68,9 @@ pub enum Cause {
 pub struct GatewayError {
     pub kind: ResponseType,
     pub origin: Origin,
-    pub cause: Cause,
+    /// Boxed: errors travel through every stage's `Result`, which should
+    /// stay small for the requests that succeed.
+    pub cause: Box<Cause>,
     /// What the client may read, `$context.error.message`.
     pub message: Cow<'static, str>,
     /// `$context.error.validationErrorString`: details of a failed validation.
@@ -89,7 +91,7 @@ impl GatewayError {
             kind,
             origin: Origin::Client,
             message: Cow::Owned(message.clone()),
-            cause: Cause::Refused(message),
+            cause: Box::new(Cause::Refused(message)),
             validation_error: String::new(),
             allow: None,
         }
@@ -106,7 +108,7 @@ impl GatewayError {
             kind,
             origin: Origin::Client,
             message: Cow::Borrowed(message),
-            cause: Cause::Refused(cause.into()),
+            cause: Box::new(Cause::Refused(cause.into())),
             validation_error: String::new(),
             allow: None,
         }
@@ -119,7 +121,7 @@ impl GatewayError {
             kind: ResponseType::ApiConfigurationError,
             origin: Origin::Configuration,
             message: Cow::Borrowed(INTERNAL_SERVER_ERROR),
-            cause,
+            cause: Box::new(cause),
             validation_error: String::new(),
             allow: None,
         }
@@ -150,7 +152,10 @@ impl From<gateway_integration::Error> for GatewayError {
         use gateway_integration::Error as E;
         let (kind, message) = match &error {
             // API Gateway's own words for a timeout.
-            E::Timeout { .. } => (ResponseType::IntegrationTimeout, "Endpoint request timed out"),
+            E::Timeout { .. } => (
+                ResponseType::IntegrationTimeout,
+                "Endpoint request timed out",
+            ),
             E::Unreachable { .. } | E::BadResponse { .. } => {
                 (ResponseType::IntegrationFailure, INTERNAL_SERVER_ERROR)
             }
@@ -164,7 +169,7 @@ impl From<gateway_integration::Error> for GatewayError {
             kind,
             origin,
             message: Cow::Borrowed(message),
-            cause: Cause::Integration(error),
+            cause: Box::new(Cause::Integration(error)),
             validation_error: String::new(),
             allow: None,
         }
@@ -323,8 +328,14 @@ mod tests {
         let error = GatewayError::configuration(Cause::Configuration(
             "no integration response matches status 201".into(),
         ));
-        assert_eq!(error.client_view(), "Internal server error (API_CONFIGURATION_ERROR)");
-        assert_eq!(error.to_string(), "no integration response matches status 201");
+        assert_eq!(
+            error.client_view(),
+            "Internal server error (API_CONFIGURATION_ERROR)"
+        );
+        assert_eq!(
+            error.to_string(),
+            "no integration response matches status 201"
+        );
         assert_eq!(error.origin, Origin::Configuration);
 
         let error = GatewayError::client(ResponseType::BadRequestBody, "Invalid request body");

@@ -11,9 +11,10 @@ use http::{HeaderValue, Response, header};
 use http_body_util::Full;
 
 use crate::api::{Api, Custom, GatewayResponses};
-use crate::error::{GatewayError, Origin, ResponseType};
+use crate::error::{GatewayError, ResponseType};
 use crate::params::Scope;
 use crate::pipeline::{Exchange, text};
+use crate::report;
 
 /// What a gateway response may read of the request that caused it.
 #[derive(Debug)]
@@ -137,7 +138,7 @@ pub fn insert_request_id(headers: &mut http::HeaderMap, request_id: &str) {
 /// carries none of the cause.
 pub fn fail(api: &Api, exchange: &Exchange, error: GatewayError) -> Response<Full<Bytes>> {
     let response = respond(api, exchange, &error);
-    log(exchange, &error, response.status().as_u16());
+    report::failure(exchange, &error, response.status().as_u16());
     response
 }
 
@@ -154,39 +155,6 @@ pub fn respond(api: &Api, exchange: &Exchange, error: &GatewayError) -> Response
             stage_variables: &api.stage.variables,
         },
     )
-}
-
-fn log(exchange: &Exchange, error: &GatewayError, status: u16) {
-    let context = &exchange.context;
-    let route = route_name(exchange);
-    let (kind, origin) = (error.kind.name(), error.origin.name());
-    // A client's mistake is information; anything else needs the operator.
-    if error.origin == Origin::Client && status < 500 {
-        tracing::info!(
-            target: "gateway::request",
-            request_id = %context.request_id, route = %route, status,
-            response_type = kind, origin, reason = %error,
-            "request refused"
-        );
-    } else {
-        tracing::warn!(
-            target: "gateway::request",
-            request_id = %context.request_id, route = %route, status,
-            response_type = kind, origin, reason = %error,
-            "request failed"
-        );
-    }
-}
-
-/// `PUT /streams/{stream-name}/record`, or the raw path for a request that
-/// matched no route.
-pub fn route_name(exchange: &Exchange) -> String {
-    let context = &exchange.context;
-    if exchange.method().is_some() {
-        format!("{} {}", context.http_method, context.resource_path)
-    } else {
-        format!("{} {} (no route)", context.http_method, context.path)
-    }
 }
 
 /// API Gateway's default body, `{"message": $context.error.messageString}`.

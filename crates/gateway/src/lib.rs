@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod params;
 pub mod pipeline;
 pub mod render;
+pub mod report;
 pub mod run;
 pub mod server;
 pub mod settings;

@@ -143,7 +143,15 @@ pub async fn handle(
                 (gateway_response::fail(api, &exchange, error), Some(failure))
             }
         };
-    observe(shared, api, &exchange, &record, &response, error, started.elapsed());
+    observe(
+        shared,
+        api,
+        &exchange,
+        &record,
+        &response,
+        error,
+        started.elapsed(),
+    );
     response
 }
 
@@ -210,9 +218,11 @@ fn observe(
     let status = response.status().as_u16();
     let context = &exchange.context;
     let route = exchange.method().map(|method| {
-        method
-            .metrics
-            .get_or_init(|| shared.metrics.route(&context.http_method, &context.resource_path))
+        method.metrics.get_or_init(|| {
+            shared
+                .metrics
+                .route(&context.http_method, &context.resource_path)
+        })
     });
     shared
         .metrics
@@ -221,7 +231,17 @@ fn observe(
         shared.metrics.error(failure.kind.name());
     }
     if let Some(call) = &record.integration {
-        shared.metrics.integration(&call.service).observe(call.latency.as_secs_f64());
+        shared
+            .metrics
+            .integration(&call.service)
+            .observe(call.latency.as_secs_f64());
+        // A backend error the client gets as it is: a gateway failure was
+        // logged already.
+        if failure.is_none()
+            && let Some(backend_status) = call.status.filter(|s| *s >= 400)
+        {
+            crate::report::integration_error(exchange, call, backend_status);
+        }
     }
     let Some(log) = &shared.access_log else {
         return;

@@ -21,11 +21,13 @@ pub fn repo_root() -> PathBuf {
 /// How long a process may take to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A child process killed (by PID) when dropped, with its stderr collected.
+/// A child process killed (by PID) when dropped, with its stderr and stdout
+/// collected.
 pub struct Process {
     name: &'static str,
     child: Child,
     log: Arc<Mutex<Vec<String>>>,
+    stdout: Arc<Mutex<Vec<String>>>,
 }
 
 impl Process {
@@ -38,7 +40,7 @@ impl Process {
     ) -> (Self, T) {
         let mut child = command
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name} ({command:?}): {e}"));
@@ -47,7 +49,21 @@ impl Process {
         let (tx, rx) = std::sync::mpsc::channel::<String>();
         let collected = log.clone();
         std::thread::spawn(move || forward(stderr, &collected, &tx));
-        let mut process = Self { name, child, log };
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let out = child.stdout.take().unwrap();
+        let collected = stdout.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                collected.lock().unwrap().push(line);
+            }
+        });
+        let mut process = Self {
+            name,
+            child,
+            log,
+            stdout,
+        };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -71,6 +87,12 @@ impl Process {
     /// Everything the process wrote to stderr so far.
     pub fn log_text(&self) -> String {
         self.log.lock().unwrap().join("\n")
+    }
+
+    /// Everything the process wrote to stdout so far (the gateway's access
+    /// log, by default).
+    pub fn stdout_text(&self) -> String {
+        self.stdout.lock().unwrap().join("\n")
     }
 
     /// Sends SIGTERM and waits for the exit, up to `timeout`.
@@ -115,7 +137,13 @@ impl Drop for Process {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking() {
-            eprintln!("--- {} output ---\n{}", self.name, self.log_text());
+            eprintln!(
+                "--- {} output ---\n{}\n--- {} stdout ---\n{}",
+                self.name,
+                self.log_text(),
+                self.name,
+                self.stdout_text()
+            );
         }
     }
 }
@@ -192,13 +220,27 @@ impl Moto {
     }
 
     /// How many calls moto logged whose request line contains `needle`
-    /// (`"Action=PutRecord "`, `"PUT /bucket/"`).
+    /// (`"Action=PutRecord "`, `"PUT /bucket/"`). moto's log reaches the test
+    /// through a pipe, a moment after the answer: the count is taken once it
+    /// has stopped changing for 100 ms.
     pub fn calls(&self, needle: &str) -> usize {
-        self.process
-            .log_text()
-            .lines()
-            .filter(|l| l.contains(needle))
-            .count()
+        let count = || {
+            self.process
+                .log_text()
+                .lines()
+                .filter(|l| l.contains(needle))
+                .count()
+        };
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let mut last = count();
+        loop {
+            std::thread::sleep(Duration::from_millis(100));
+            let now = count();
+            if now == last || Instant::now() > deadline {
+                return now;
+            }
+            last = now;
+        }
     }
 }
 
@@ -288,6 +330,26 @@ impl Gateway {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.url)
+    }
+
+    /// The gateway's log line about request `request_id` that contains
+    /// `needle`, waiting up to 5 s for it.
+    pub fn log_line(&self, request_id: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let log = self.process.log_text();
+            if let Some(line) = log
+                .lines()
+                .find(|l| l.contains(request_id) && l.contains(needle))
+            {
+                return line.to_string();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {request_id} and `{needle}`:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// A URL on the admin listener.

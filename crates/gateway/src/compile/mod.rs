@@ -8,7 +8,6 @@ mod method;
 mod responses;
 mod settings;
 
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -18,7 +17,6 @@ use gateway_router::Router;
 
 use crate::api::{Api, Limits, Method, Model, Stage, Templates};
 use crate::config::{ConfigError, Loaded, Location, Problem};
-
 
 /// What compiling needs from the outside world, so that tests and
 /// `gateway render` can supply their own.
@@ -310,7 +308,10 @@ mod tests {
         assert_ne!(short_id("/streams"), short_id("/streams/{stream-name}"));
         let id = short_id("/streams/{stream-name}/record");
         assert_eq!(id.len(), 10);
-        assert!(id.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        );
     }
 
     #[test]

@@ -120,16 +120,35 @@ mod tests {
     #[test]
     fn mock_status_comes_from_the_template() {
         let t = Some("GET /cors application/json");
-        assert_eq!(mock_response(&prepared(r#"{"statusCode": 204}"#, t)).unwrap().status, 204);
-        assert_eq!(mock_response(&prepared(r#"{"statusCode": "404"}"#, t)).unwrap().status, 404);
+        assert_eq!(
+            mock_response(&prepared(r#"{"statusCode": 204}"#, t))
+                .unwrap()
+                .status,
+            204
+        );
+        assert_eq!(
+            mock_response(&prepared(r#"{"statusCode": "404"}"#, t))
+                .unwrap()
+                .status,
+            404
+        );
         // No template: the body passed through, and the mock answers 200.
-        assert_eq!(mock_response(&prepared("anything", None)).unwrap().status, 200);
+        assert_eq!(
+            mock_response(&prepared("anything", None)).unwrap().status,
+            200
+        );
     }
 
     #[test]
     fn a_template_without_a_numeric_status_code_is_a_configuration_error() {
         let t = Some("GET /cors application/json");
-        for body in ["{}", r#"{"statusCode": "ok"}"#, r#"{"statusCode": 99}"#, "not json", ""] {
+        for body in [
+            "{}",
+            r#"{"statusCode": "ok"}"#,
+            r#"{"statusCode": 99}"#,
+            "not json",
+            "",
+        ] {
             let error = mock_response(&prepared(body, t)).unwrap_err();
             assert_eq!(error.kind.name(), "API_CONFIGURATION_ERROR", "{body}");
             assert_eq!(error.message, "Internal server error");

@@ -25,11 +25,7 @@ pub fn check_limits(api: &Api, request: &MethodRequest) -> Result<(), GatewayErr
             ),
         ));
     }
-    let headers: usize = request
-        .headers
-        .iter()
-        .map(|(n, v)| n.len() + v.len())
-        .sum();
+    let headers: usize = request.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
     if headers > api.limits.max_header_bytes {
         return Err(GatewayError::client(
             ResponseType::RequestHeaderTooLarge,
