@@ -3,6 +3,7 @@
 //! One test binary, so the gateway is built once for all of them.
 
 mod config_errors;
+mod conventions;
 mod examples;
 mod gateway_errors;
 mod integrations;

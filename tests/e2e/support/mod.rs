@@ -420,15 +420,62 @@ pub fn client() -> reqwest::Client {
 /// status in an `x-echo-status` request header. Stops when dropped.
 pub struct EchoServer {
     pub url: String,
+    /// For an HTTPS echo server, its CA's certificate (PEM).
+    pub ca_pem: Option<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// A private CA and a certificate it signed for 127.0.0.1, with its key.
+fn private_ca() -> (String, rustls::ServerConfig) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+        KeyUsagePurpose,
+    };
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "gateway e2e CA");
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let certificate = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![certificate.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap();
+    (ca.pem(), config)
+}
+
 impl EchoServer {
     pub fn start() -> Self {
+        Self::serve(None)
+    }
+
+    /// An echo server over HTTPS, with a certificate from a private CA.
+    pub fn start_tls() -> Self {
+        let (ca_pem, config) = private_ca();
+        let mut server = Self::serve(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))));
+        server.ca_pem = Some(ca_pem);
+        server
+    }
+
+    fn serve(tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr().unwrap());
         let (shutdown, mut stop) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -441,10 +488,22 @@ impl EchoServer {
                     tokio::select! {
                         accepted = listener.accept() => {
                             let Ok((stream, _)) = accepted else { continue };
+                            let tls = tls.clone();
                             tokio::spawn(async move {
                                 let service = hyper::service::service_fn(echo);
-                                let io = hyper_util::rt::TokioIo::new(stream);
-                                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                                let http = hyper::server::conn::http1::Builder::new();
+                                match tls {
+                                    None => {
+                                        let io = hyper_util::rt::TokioIo::new(stream);
+                                        let _ = http.serve_connection(io, service).await;
+                                    }
+                                    // A client that does not trust the certificate
+                                    // ends the handshake: not the server's error.
+                                    Some(tls) => if let Ok(stream) = tls.accept(stream).await {
+                                        let io = hyper_util::rt::TokioIo::new(stream);
+                                        let _ = http.serve_connection(io, service).await;
+                                    },
+                                }
                             });
                         }
                         _ = &mut stop => break,
@@ -454,6 +513,7 @@ impl EchoServer {
         });
         Self {
             url,
+            ca_pem: None,
             shutdown: Some(shutdown),
             thread: Some(thread),
         }
