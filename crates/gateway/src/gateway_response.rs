@@ -13,7 +13,7 @@ use http_body_util::Full;
 use crate::api::{Api, Custom, GatewayResponses};
 use crate::error::{GatewayError, ResponseType};
 use crate::params::Scope;
-use crate::pipeline::{Exchange, text};
+use crate::pipeline::{Exchange, insert_request_id, text};
 use crate::report;
 
 /// What a gateway response may read of the request that caused it.
@@ -122,13 +122,6 @@ impl GatewayResponses {
             }
         }
         response
-    }
-}
-
-/// The request id, in the header API Gateway sends it in.
-pub fn insert_request_id(headers: &mut http::HeaderMap, request_id: &str) {
-    if let Ok(id) = HeaderValue::from_str(request_id) {
-        headers.insert("x-amzn-RequestId", id);
     }
 }
 

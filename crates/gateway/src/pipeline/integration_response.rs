@@ -8,10 +8,9 @@ use gateway_mapping::{Input, Overrides, Variables};
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
-use super::request::{Routed, text};
+use super::request::{Routed, insert_request_id, text};
 use crate::api::Api;
 use crate::error::{Cause, GatewayError};
-use crate::gateway_response::insert_request_id;
 use crate::params::{ResponseView, Scope};
 
 /// The method response for the backend's answer.

@@ -37,7 +37,7 @@ use http_body_util::Full;
 
 pub use dispatch::{Dispatch, Sender, mock_response};
 pub use integration_request::Prepared;
-pub use request::{Exchange, MethodRequest, Routed, text};
+pub use request::{Exchange, MethodRequest, Routed, insert_request_id, text};
 
 use crate::api::{Api, Backend, Integration};
 use crate::error::{GatewayError, ResponseType};

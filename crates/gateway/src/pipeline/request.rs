@@ -157,3 +157,10 @@ impl<'a> Routed<'a> {
         }
     }
 }
+
+/// The request id, in the header API Gateway sends it in.
+pub fn insert_request_id(headers: &mut http::HeaderMap, request_id: &str) {
+    if let Ok(id) = http::HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-RequestId", id);
+    }
+}
