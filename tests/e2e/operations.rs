@@ -254,6 +254,29 @@ async fn a_broken_config_on_reload_leaves_the_old_api_serving() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_listen_address_changed_by_a_reload_asks_for_a_restart() {
+    let config = write_config(
+        "reload-listen",
+        &format!("listen: 127.0.0.1:8181\n{}", mock_api(1, false)),
+    );
+    let gateway = Gateway::start(mock_options(&config));
+    replace(
+        &config,
+        &format!("listen: 127.0.0.1:8282\n{}", mock_api(2, false)),
+    );
+    gateway.process.signal("HUP");
+    wait_for_log(&gateway, "configuration reloaded", 1);
+    let log = gateway.process.log_text();
+    assert!(
+        log.contains("`listen` changed from 127.0.0.1:8181 to 127.0.0.1:8282 in the file; the listener stays as it is: restart the gateway to apply it"),
+        "{log}"
+    );
+    // The rest of the file is applied, on the same port.
+    let body = json_body(client().get(gateway.url("/ping")).send().await.unwrap()).await;
+    assert_eq!(body, json!({"version": 2}));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn metrics_count_exactly_the_requests_sent_by_resource_template() {
     let moto = Moto::start();
     let gateway = Gateway::start_with_args(

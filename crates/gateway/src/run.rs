@@ -157,9 +157,7 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
     let mut running = Running {
         config: options.config.clone(),
         environment,
-        listen,
-        admin_listen,
-        access_log: settings.access_log.clone(),
+        started_with: settings.clone(),
     };
     loop {
         match signals.next().await {
@@ -206,13 +204,12 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The settings that a reload cannot change, and what a reload needs.
+/// What a reload needs, and the file's settings at start, to tell which
+/// changes need a restart.
 struct Running {
     config: PathBuf,
     environment: Environment,
-    listen: SocketAddr,
-    admin_listen: Option<SocketAddr>,
-    access_log: crate::settings::AccessLog,
+    started_with: crate::settings::Settings,
 }
 
 impl Running {
@@ -247,19 +244,21 @@ impl Running {
     }
 
     fn warn_about_restart_only_changes(&self, api: &Api) {
-        let settings = &api.settings;
-        if settings.listen != self.listen {
+        let (now, then) = (&api.settings, &self.started_with);
+        if now.listen != then.listen {
             tracing::warn!(
-                "`listen` changed to {} in the file; still listening on {}: restart the gateway to apply it",
-                settings.listen,
-                self.listen
+                "`listen` changed from {} to {} in the file; the listener stays as it is: restart the gateway to apply it",
+                then.listen,
+                now.listen
             );
         }
-        if settings.admin_listen != self.admin_listen {
-            tracing::warn!("`admin.listen` changed in the file; restart the gateway to apply it");
+        if now.admin_listen != then.admin_listen {
+            tracing::warn!(
+                "`admin.listen` changed in the file; the admin listener stays as it is: restart the gateway to apply it"
+            );
         }
-        if settings.access_log.enabled != self.access_log.enabled
-            || settings.access_log.destination != self.access_log.destination
+        if now.access_log.enabled != then.access_log.enabled
+            || now.access_log.destination != then.access_log.destination
         {
             tracing::warn!(
                 "`access_log.enabled` or `access_log.destination` changed in the file; restart the gateway to apply it (the format is reloaded)"
