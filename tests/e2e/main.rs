@@ -6,6 +6,7 @@ mod config_errors;
 mod conventions;
 mod examples;
 mod gateway_errors;
+mod hostile;
 mod integrations;
 mod kinesis_tutorial;
 mod operations;

@@ -36,6 +36,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     pub max_header_bytes: usize,
     pub max_url_bytes: usize,
+    /// The whole body must arrive within this.
+    pub body_timeout: Duration,
 }
 
 /// The stage being served.

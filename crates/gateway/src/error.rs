@@ -77,6 +77,8 @@ pub struct GatewayError {
     pub validation_error: String,
     /// The value of `Allow` for a 405.
     pub allow: Option<String>,
+    /// Seconds for `Retry-After`, for a 503.
+    pub retry_after: Option<u32>,
 }
 
 /// API Gateway's message for server errors: nothing about the cause.
@@ -94,6 +96,7 @@ impl GatewayError {
             cause: Box::new(Cause::Refused(message)),
             validation_error: String::new(),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -111,6 +114,7 @@ impl GatewayError {
             cause: Box::new(Cause::Refused(cause.into())),
             validation_error: String::new(),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -124,6 +128,7 @@ impl GatewayError {
             cause: Box::new(cause),
             validation_error: String::new(),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -172,6 +177,7 @@ impl From<gateway_integration::Error> for GatewayError {
             cause: Box::new(Cause::Integration(error)),
             validation_error: String::new(),
             allow: None,
+            retry_after: None,
         }
     }
 }
@@ -207,11 +213,15 @@ pub enum ResponseType {
     /// The request line or headers are larger than the limits.
     RequestHeaderTooLarge,
     UriTooLong,
+    /// The body did not arrive within `limits.body_timeout_ms`.
+    RequestTimeout,
+    /// The gateway holds as many request bodies as it may.
+    ServiceUnavailable,
 }
 
 impl ResponseType {
     /// Every type, for parsing and documentation.
-    pub const ALL: [ResponseType; 24] = [
+    pub const ALL: [ResponseType; 26] = [
         Self::AccessDenied,
         Self::ApiConfigurationError,
         Self::AuthorizerConfigurationError,
@@ -236,6 +246,8 @@ impl ResponseType {
         Self::MethodNotAllowed,
         Self::RequestHeaderTooLarge,
         Self::UriTooLong,
+        Self::RequestTimeout,
+        Self::ServiceUnavailable,
     ];
 
     /// The default status. DEFAULT_4XX and DEFAULT_5XX have none of their own
@@ -267,6 +279,8 @@ impl ResponseType {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestHeaderTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::UriTooLong => StatusCode::URI_TOO_LONG,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -297,6 +311,8 @@ impl ResponseType {
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::RequestHeaderTooLarge => "REQUEST_HEADER_TOO_LARGE",
             Self::UriTooLong => "URI_TOO_LONG",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
         }
     }
 

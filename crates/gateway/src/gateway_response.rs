@@ -110,6 +110,9 @@ impl GatewayResponses {
         {
             headers.insert(header::ALLOW, allow);
         }
+        if let Some(seconds) = error.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if let Some(custom) = custom {
             let mapping_scope = Scope::new(input, None, &context, scope.stage_variables);
             for (name, source) in &custom.headers {

@@ -73,6 +73,7 @@ pub struct Metrics {
     integration_duration: HistogramFamily<ServiceLabels>,
     errors: Family<TypeLabels, Counter>,
     inflight: Gauge,
+    connections: Gauge,
     reloads: Family<ResultLabels, Counter>,
     access_log_dropped: Counter,
     connections_refused: Family<ReasonLabels, Counter>,
@@ -119,6 +120,12 @@ impl Metrics {
             "Requests being served",
             inflight.clone(),
         );
+        let connections = Gauge::default();
+        registry.register(
+            "gateway_open_connections",
+            "Client connections open",
+            connections.clone(),
+        );
         let reloads = Family::<ResultLabels, Counter>::default();
         registry.register(
             "gateway_config_reloads",
@@ -144,6 +151,7 @@ impl Metrics {
             integration_duration,
             errors,
             inflight,
+            connections,
             reloads,
             access_log_dropped,
             connections_refused,
@@ -235,9 +243,15 @@ impl Metrics {
         self.inflight.inc();
         InflightGuard(self.inflight.clone())
     }
+
+    /// Marks one client connection open until the guard is dropped.
+    pub fn connection(&self) -> InflightGuard {
+        self.connections.inc();
+        InflightGuard(self.connections.clone())
+    }
 }
 
-/// Decrements `gateway_inflight_requests` when dropped.
+/// Decrements its gauge when dropped.
 #[derive(Debug)]
 pub struct InflightGuard(Gauge);
 

@@ -79,10 +79,17 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
         (None, None)
     };
     let readiness = Arc::new(Readiness::default());
+    let limits = &settings.server;
+    let max_connections = connection_limit(limits.max_connections);
     let shared = Arc::new(Shared {
         api: ArcSwap::from_pointee(api),
         metrics: metrics.clone(),
         access_log,
+        connections: Arc::new(tokio::sync::Semaphore::new(max_connections)),
+        body_budget: Arc::new(tokio::sync::Semaphore::new(
+            limits.max_inflight_body_bytes.div_ceil(1024),
+        )),
+        header_timeout: limits.header_timeout,
         account_id: Arc::new(std::sync::OnceLock::new()),
     });
     if let Some(account) = &settings.account_id {
@@ -257,6 +264,11 @@ impl Running {
                 "`admin.listen` changed in the file; the admin listener stays as it is: restart the gateway to apply it"
             );
         }
+        if now.server != then.server {
+            tracing::warn!(
+                "`limits.header_timeout_ms`, `limits.max_connections` or `limits.max_inflight_body_bytes` changed in the file; restart the gateway to apply them"
+            );
+        }
         if now.access_log.enabled != then.access_log.enabled
             || now.access_log.destination != then.access_log.destination
         {
@@ -321,6 +333,34 @@ fn background_checks(
             ),
         }
     });
+}
+
+/// `limits.max_connections`, lowered to what the open-files limit allows:
+/// past it, `accept` fails and nobody is served. 64 descriptors stay for the
+/// gateway's own files and its connections to the services.
+fn connection_limit(configured: usize) -> usize {
+    let Some(open_files) = open_files_limit() else {
+        return configured;
+    };
+    let allowed = open_files.saturating_sub(64).max(1);
+    if configured > allowed {
+        tracing::warn!(
+            "limits.max_connections is {configured}, but the open-files limit ({open_files}) allows {allowed}: serving at most {allowed} connections (raise it with `ulimit -n` or LimitNOFILE)"
+        );
+        return allowed;
+    }
+    configured
+}
+
+/// The soft limit on open files, from `/proc/self/limits` (Linux).
+fn open_files_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// `count` listening sockets on `address`, all with SO_REUSEPORT so that the

@@ -15,11 +15,12 @@ use bytes::Bytes;
 use http::{Request, Response, header};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
+use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use arc_swap::ArcSwap;
 use gateway_integration::Client;
@@ -30,9 +31,6 @@ use crate::error::{GatewayError, ResponseType};
 use crate::gateway_response;
 use crate::metrics::Metrics;
 use crate::pipeline::{self, Exchange, MethodRequest, ReadBody, Record, Sender};
-
-/// How long a client may take to send a request's line and headers.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What every worker shares for the life of the process.
 #[derive(Debug)]
@@ -45,28 +43,49 @@ pub struct Shared {
     pub access_log: Option<AccessLog>,
     /// `$context.accountId`: from the file, or from STS once known.
     pub account_id: Arc<std::sync::OnceLock<String>>,
+    /// One permit per open client connection (`limits.max_connections`).
+    pub connections: Arc<Semaphore>,
+    /// One permit per KiB of request body held in memory
+    /// (`limits.max_inflight_body_bytes`).
+    pub body_budget: Arc<Semaphore>,
+    /// `limits.header_timeout_ms`.
+    pub header_timeout: Duration,
 }
 
 /// Serves on `listener` until `shutdown` completes, then lets in-flight
 /// requests finish (the process bounds how long: `shutdown_timeout_ms`).
 /// Integration calls go through `client`, whose pooled connections belong to
 /// this runtime.
+///
+/// HTTP/1.1 only: cleartext HTTP/2 (h2c) is not served. Clients of an API
+/// gateway reach it over HTTP/1.1 or through a load balancer that speaks
+/// HTTP/1.1 to its targets, and one h2c connection could hold hundreds of
+/// stalled streams, each with a body buffer.
 pub async fn serve(
     shared: Arc<Shared>,
     client: Client,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    // A client that sends its request head slowly, or not at all, is cut off
-    // instead of holding a connection forever.
+    let mut builder = http1::Builder::new();
+    // A connection that sends no request head, stops in one, or idles
+    // between requests is cut off instead of holding a socket forever.
     builder
-        .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(shared.header_timeout);
     let graceful = GracefulShutdown::new();
+    let mut accept_errors = AcceptErrors::default();
     tokio::pin!(shutdown);
     loop {
+        // At the connection limit, stop accepting: new clients wait in the
+        // kernel's queue instead of taking file descriptors.
+        let permit = tokio::select! {
+            permit = shared.connections.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         tokio::select! {
             accepted = listener.accept() => {
                 let (stream, peer) = match accepted {
@@ -74,24 +93,29 @@ pub async fn serve(
                     Err(e) => {
                         // Out of file descriptors and the like: back off, keep serving.
                         shared.metrics.connection_refused("accept_failed");
-                        tracing::warn!(error = %e, "accept failed");
+                        accept_errors.log(&e);
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
-                let client = client.clone();
-                let service = service_fn(move |request| {
+                let service = {
                     let shared = shared.clone();
                     let client = client.clone();
-                    async move { Ok::<_, Infallible>(handle(&shared, &client, request, peer).await) }
-                });
-                let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                    service_fn(move |request| {
+                        let shared = shared.clone();
+                        let client = client.clone();
+                        async move { Ok::<_, Infallible>(handle(&shared, &client, request, peer).await) }
+                    })
+                };
+                let connection = builder.serve_connection(TokioIo::new(stream), service);
                 let connection = graceful.watch(connection);
+                let shared = shared.clone();
+                let open = shared.metrics.connection();
                 tokio::spawn(async move {
+                    let _held = (permit, open);
                     if let Err(e) = connection.await {
-                        tracing::debug!(error = %e, "connection ended with an error");
+                        connection_error(&shared, peer, &e);
                     }
                 });
             }
@@ -100,6 +124,105 @@ pub async fn serve(
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// Logs failed accepts at most once a second: a process out of file
+/// descriptors would otherwise write thousands of lines.
+#[derive(Default)]
+struct AcceptErrors {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl AcceptErrors {
+    fn log(&mut self, error: &std::io::Error) {
+        if self
+            .last
+            .is_some_and(|last| last.elapsed() < Duration::from_secs(1))
+        {
+            self.suppressed += 1;
+            return;
+        }
+        tracing::warn!(
+            error = %error,
+            "accept failed; {} more since the last such line",
+            self.suppressed
+        );
+        self.last = Some(Instant::now());
+        self.suppressed = 0;
+    }
+}
+
+/// A connection that ended badly. A request the HTTP parser refused (hyper
+/// answered it with a bare 400 or 431) gets a request id, a log line and an
+/// access-log line like any other refusal; timeouts and resets are routine.
+fn connection_error(shared: &Shared, peer: SocketAddr, error: &hyper::Error) {
+    if error.is_timeout() {
+        tracing::debug!(peer = %peer, "connection closed: no complete request head within limits.header_timeout_ms");
+        return;
+    }
+    if !error.is_parse() && !error.is_parse_too_large() {
+        tracing::debug!(peer = %peer, error = %error, "connection ended with an error");
+        return;
+    }
+    let status: u16 = if error.is_parse_too_large() { 431 } else { 400 };
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let reason = error.to_string();
+    tracing::info!(
+        target: "gateway::request",
+        request_id = request_id.as_str(),
+        route = "- (unparsable request)",
+        status,
+        response_type = "DEFAULT_4XX",
+        origin = "client",
+        reason = reason.as_str(),
+        "request refused"
+    );
+    shared
+        .metrics
+        .request(None, "OTHER", status, Duration::ZERO);
+    shared.metrics.error(ResponseType::Default4xx.name());
+    if let Some(log) = &shared.access_log {
+        let now = std::time::SystemTime::now();
+        let time = crate::time::clf(now);
+        let ip = peer.ip().to_string();
+        let entry = crate::access_log::Entry {
+            request_id: &request_id,
+            extended_request_id: &request_id,
+            request_time: &time,
+            request_time_epoch: now
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
+            protocol: "HTTP/1.1",
+            status,
+            error_message: &reason,
+            error_response_type: ResponseType::Default4xx.name(),
+            source_ip: &ip,
+            ..crate::access_log::Entry::default()
+        };
+        let mut line = String::with_capacity(160);
+        shared.api.load().access_log.write(&entry, &mut line);
+        log.send(line);
+    }
+}
+
+/// What RFC 9112 asks a server to refuse, because a proxy in front of it
+/// could read the same bytes as a different request: a body framed two ways,
+/// no `Host`, two `Host`s.
+fn framing_error(parts: &http::request::Parts) -> Option<&'static str> {
+    let headers = &parts.headers;
+    if headers.contains_key(header::CONTENT_LENGTH)
+        && headers.contains_key(header::TRANSFER_ENCODING)
+    {
+        return Some("Bad request: both Content-Length and Transfer-Encoding frame the body");
+    }
+    match headers.get_all(header::HOST).iter().count() {
+        0 if parts.version == http::Version::HTTP_11 => {
+            Some("Bad request: an HTTP/1.1 request needs a Host header")
+        }
+        0 | 1 => None,
+        _ => Some("Bad request: more than one Host header"),
+    }
 }
 
 /// One request, start to finish: the pipeline, then its metrics, its
@@ -125,24 +248,47 @@ pub async fn handle(
         exchange.context.account_id.clone_from(account);
     }
     let mut record = Record::default();
-    let body = IncomingBody {
-        body,
-        declared: content_length(&parts.headers),
+    // The body's share of the memory budget, held until the answer is made.
+    let held = std::sync::Mutex::new(None);
+    let outcome = match framing_error(&parts) {
+        Some(problem) => Err(GatewayError::client(ResponseType::Default4xx, problem)),
+        None => {
+            let body = IncomingBody {
+                body,
+                declared: content_length(&parts.headers),
+                timeout: api.limits.body_timeout,
+                budget: &shared.body_budget,
+                held: &held,
+            };
+            let dispatch = Sender { client };
+            pipeline::run(api, &mut exchange, &mut record, body, &dispatch).await
+        }
     };
-    let dispatch = Sender { client };
-    let (response, error) =
-        match pipeline::run(api, &mut exchange, &mut record, body, &dispatch).await {
-            Ok(Some(response)) => (response, None),
-            // The server's dispatch always answers; this is for completeness.
-            Ok(None) => (Response::new(Full::new(Bytes::new())), None),
-            Err(error) => {
-                let failure = Failure {
-                    kind: error.kind,
-                    message: error.message.clone(),
-                };
-                (gateway_response::fail(api, &exchange, error), Some(failure))
-            }
-        };
+    let (mut response, error) = match outcome {
+        Ok(Some(response)) => (response, None),
+        // The server's dispatch always answers; this is for completeness.
+        Ok(None) => (Response::new(Full::new(Bytes::new())), None),
+        Err(error) => {
+            let failure = Failure {
+                kind: error.kind,
+                message: error.message.clone(),
+            };
+            (gateway_response::fail(api, &exchange, error), Some(failure))
+        }
+    };
+    drop(held);
+    // After a framing problem or a body that did not arrive in time, the
+    // connection's remaining bytes cannot be trusted to start a request.
+    if error.as_ref().is_some_and(|f| {
+        matches!(
+            f.kind,
+            ResponseType::Default4xx | ResponseType::RequestTimeout
+        )
+    }) {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+    }
     observe(
         shared,
         api,
@@ -325,39 +471,116 @@ fn discard(body: Incoming) {
 }
 
 /// The body of a request on a connection.
-struct IncomingBody {
+struct IncomingBody<'a> {
     body: Incoming,
     /// `Content-Length`, when the client sent one.
     declared: Option<u64>,
+    /// The whole body must arrive within this.
+    timeout: Duration,
+    /// The process's budget for body bytes in memory, in KiB permits.
+    budget: &'a Arc<Semaphore>,
+    /// Where the permits taken for this body are kept until the request ends.
+    held: &'a std::sync::Mutex<Option<tokio::sync::OwnedSemaphorePermit>>,
 }
 
-impl ReadBody for IncomingBody {
-    /// Reads the body, refusing one larger than `limit`: from `Content-Length`
-    /// before reading anything, and while reading a chunked body.
+/// How long a body waits for others to free the memory budget before 503.
+const BUDGET_WAIT: Duration = Duration::from_secs(1);
+
+impl ReadBody for IncomingBody<'_> {
+    /// Reads the body within its size limit (413: from `Content-Length`
+    /// before reading anything, and while reading a chunked body), its time
+    /// limit (408) and the process's memory budget (503). The buffer grows
+    /// with what arrives, never with what `Content-Length` announces.
     async fn read(self, limit: usize) -> Result<Bytes, GatewayError> {
-        if self.declared.is_some_and(|len| len > limit as u64) {
-            discard(self.body);
+        let IncomingBody {
+            mut body,
+            declared,
+            timeout,
+            budget,
+            held,
+        } = self;
+        if declared.is_some_and(|len| len > limit as u64) {
+            discard(body);
             return Err(pipeline::too_large(limit));
         }
-        // One buffer, sized from Content-Length when there is one.
-        let mut buffer =
-            bytes::BytesMut::with_capacity(self.declared.map_or(0, |len| len as usize));
-        let mut body = self.body;
-        while let Some(frame) = body.frame().await {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut buffer = bytes::BytesMut::new();
+        loop {
+            let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+                Ok(Some(frame)) => frame,
+                Ok(None) => break,
+                Err(_) => {
+                    return Err(GatewayError::client(
+                        ResponseType::RequestTimeout,
+                        format!(
+                            "The request body did not arrive within {} ms",
+                            timeout.as_millis()
+                        ),
+                    ));
+                }
+            };
             let frame = frame.map_err(|e| {
                 GatewayError::client(
                     ResponseType::BadRequestBody,
                     format!("Could not read the request body: {e}"),
                 )
             })?;
-            if let Some(data) = frame.data_ref() {
-                if buffer.len() + data.len() > limit {
-                    discard(body);
-                    return Err(pipeline::too_large(limit));
-                }
-                buffer.extend_from_slice(data);
+            let Some(data) = frame.data_ref() else {
+                continue;
+            };
+            if buffer.len() + data.len() > limit {
+                discard(body);
+                return Err(pipeline::too_large(limit));
             }
+            if let Err(error) = reserve(budget, held, buffer.len(), data.len()).await {
+                // Read and dropped in the background, so that the client
+                // reads the 503 instead of a reset connection.
+                discard(body);
+                return Err(error);
+            }
+            buffer.extend_from_slice(data);
         }
         Ok(buffer.freeze())
     }
+}
+
+/// Takes budget for `more` bytes on top of `held_bytes`, waiting briefly
+/// when others hold it all; the permits join those in `held`.
+async fn reserve(
+    budget: &Arc<Semaphore>,
+    held: &std::sync::Mutex<Option<tokio::sync::OwnedSemaphorePermit>>,
+    held_bytes: usize,
+    more: usize,
+) -> Result<(), GatewayError> {
+    let kib = |bytes: usize| bytes.div_ceil(1024);
+    let needed = kib(held_bytes + more) - kib(held_bytes);
+    if needed == 0 {
+        return Ok(());
+    }
+    let needed = u32::try_from(needed).unwrap_or(u32::MAX);
+    let permit = match budget.clone().try_acquire_many_owned(needed) {
+        Ok(permit) => permit,
+        Err(_) => {
+            match tokio::time::timeout(BUDGET_WAIT, budget.clone().acquire_many_owned(needed)).await
+            {
+                Ok(Ok(permit)) => permit,
+                _ => {
+                    return Err(GatewayError {
+                        retry_after: Some(1),
+                        ..GatewayError::client_with_cause(
+                            ResponseType::ServiceUnavailable,
+                            "Service Unavailable: too many request bodies in flight; retry shortly",
+                            "limits.max_inflight_body_bytes is taken by other requests' bodies",
+                        )
+                    });
+                }
+            }
+        }
+    };
+    let mut held = held.lock().unwrap_or_else(|e| e.into_inner());
+    match held.as_mut() {
+        Some(all) => all.merge(permit),
+        None => *held = Some(permit),
+    }
+    Ok(())
 }

@@ -23,6 +23,8 @@ pub struct Settings {
     /// `trusted_proxies`: a single address is a /32 or /128 network.
     pub trusted_proxies: Vec<IpNet>,
     pub access_log: AccessLog,
+    /// What one process holds for its clients at most.
+    pub server: ServerLimits,
     /// `api.id`: `$context.apiId`.
     pub api_id: Option<String>,
     /// `api.account_id`: `$context.accountId`.
@@ -43,6 +45,29 @@ impl Default for Settings {
             },
             api_id: None,
             account_id: None,
+            server: ServerLimits::default(),
+        }
+    }
+}
+
+/// The limits that belong to the process rather than to the API: they are
+/// set when the listeners start, so changing them needs a restart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// `limits.header_timeout_ms`.
+    pub header_timeout: Duration,
+    /// `limits.max_connections`.
+    pub max_connections: usize,
+    /// `limits.max_inflight_body_bytes`.
+    pub max_inflight_body_bytes: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_millis(70_000),
+            max_connections: 10_000,
+            max_inflight_body_bytes: 256 * 1024 * 1024,
         }
     }
 }

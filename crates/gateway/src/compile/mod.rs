@@ -122,6 +122,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
                 max_body_bytes: limits.max_body_bytes,
                 max_header_bytes: limits.max_header_bytes,
                 max_url_bytes: limits.max_url_bytes,
+                body_timeout: std::time::Duration::from_millis(limits.body_timeout_ms),
             },
             stage: shared.stage,
             gateway_responses,

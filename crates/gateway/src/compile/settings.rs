@@ -9,7 +9,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use crate::config::Loaded;
-use crate::settings::{AccessLog, Settings};
+use crate::settings::{AccessLog, ServerLimits, Settings};
 
 use super::Problems;
 
@@ -110,6 +110,52 @@ pub(super) fn settings(loaded: &Loaded, problems: &mut Problems<'_>) -> Settings
         },
         api_id,
         account_id,
+        server: server_limits(loaded, problems),
+    }
+}
+
+/// Bounds on the process-wide limits: below them the gateway cannot serve,
+/// above them a mistake (an extra zero) goes unnoticed.
+const HEADER_TIMEOUT_MS: std::ops::RangeInclusive<u64> = 1_000..=600_000;
+const MAX_CONNECTIONS: std::ops::RangeInclusive<usize> = 1..=1_000_000;
+const MIN_INFLIGHT_BODY_BYTES: usize = 1024 * 1024;
+
+fn server_limits(loaded: &Loaded, problems: &mut Problems<'_>) -> ServerLimits {
+    let limits = &loaded.config.limits;
+    let defaults = ServerLimits::default();
+    let header_timeout = if HEADER_TIMEOUT_MS.contains(&limits.header_timeout_ms) {
+        Duration::from_millis(limits.header_timeout_ms)
+    } else {
+        problems.push(
+            &["limits", "header_timeout_ms"],
+            "must be between 1,000 and 600,000 milliseconds".to_string(),
+        );
+        defaults.header_timeout
+    };
+    if !(100..=3_600_000).contains(&limits.body_timeout_ms) {
+        problems.push(
+            &["limits", "body_timeout_ms"],
+            "must be between 100 and 3,600,000 milliseconds".to_string(),
+        );
+    }
+    if !MAX_CONNECTIONS.contains(&limits.max_connections) {
+        problems.push(
+            &["limits", "max_connections"],
+            "must be between 1 and 1,000,000".to_string(),
+        );
+    }
+    if limits.max_inflight_body_bytes < MIN_INFLIGHT_BODY_BYTES
+        || limits.max_inflight_body_bytes < limits.max_body_bytes
+    {
+        problems.push(
+            &["limits", "max_inflight_body_bytes"],
+            "must be at least 1 MiB and at least `limits.max_body_bytes`, or no body of the largest size could ever be read".to_string(),
+        );
+    }
+    ServerLimits {
+        header_timeout,
+        max_connections: limits.max_connections.clamp(1, *MAX_CONNECTIONS.end()),
+        max_inflight_body_bytes: limits.max_inflight_body_bytes.max(limits.max_body_bytes),
     }
 }
 

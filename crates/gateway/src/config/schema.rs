@@ -155,6 +155,32 @@ pub struct LimitsConfig {
     /// regional API Gateway. Longer gets 414.
     #[serde(default = "default_max_url_bytes")]
     pub max_url_bytes: usize,
+    /// How long a client may take to send a whole request body, in
+    /// milliseconds, counted from the end of the headers. Default 60,000.
+    /// Later gets 408 and a closed connection, however steadily the bytes
+    /// trickle in.
+    #[serde(default = "default_body_timeout_ms")]
+    pub body_timeout_ms: u64,
+    /// How long a connection may go without a complete request head, in
+    /// milliseconds: a new connection that sends nothing, one that stops in
+    /// its headers, and an idle keep-alive connection are closed after it.
+    /// Default 70,000: above the 60 s idle timeout of AWS load balancers, so
+    /// that they never send on a connection the gateway is closing. Needs a
+    /// restart to change.
+    #[serde(default = "default_header_timeout_ms")]
+    pub header_timeout_ms: u64,
+    /// The most client connections open at once, for the whole process.
+    /// Default 10,000, and never more than the open-files limit allows (less
+    /// 64 for the gateway's own files and backend connections). More wait in
+    /// the kernel's queue. Needs a restart to change.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// The most request-body bytes held in memory at once, for the whole
+    /// process. Default 256 MiB (268,435,456). A body that would pass it waits
+    /// up to a second for others to finish, then gets 503 with `Retry-After`.
+    /// Needs a restart to change.
+    #[serde(default = "default_max_inflight_body_bytes")]
+    pub max_inflight_body_bytes: usize,
 }
 
 impl Default for LimitsConfig {
@@ -163,8 +189,28 @@ impl Default for LimitsConfig {
             max_body_bytes: default_max_body_bytes(),
             max_header_bytes: default_max_header_bytes(),
             max_url_bytes: default_max_url_bytes(),
+            body_timeout_ms: default_body_timeout_ms(),
+            header_timeout_ms: default_header_timeout_ms(),
+            max_connections: default_max_connections(),
+            max_inflight_body_bytes: default_max_inflight_body_bytes(),
         }
     }
+}
+
+fn default_body_timeout_ms() -> u64 {
+    60_000
+}
+
+fn default_header_timeout_ms() -> u64 {
+    70_000
+}
+
+fn default_max_connections() -> usize {
+    10_000
+}
+
+fn default_max_inflight_body_bytes() -> usize {
+    256 * 1024 * 1024
 }
 
 fn default_max_body_bytes() -> usize {
