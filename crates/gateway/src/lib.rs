@@ -15,6 +15,7 @@ pub mod config;
 pub mod environment;
 pub mod error;
 pub mod forwarded;
+pub mod framing;
 pub mod gateway_response;
 pub mod json_guard;
 pub mod metrics;

@@ -28,6 +28,7 @@ use gateway_integration::Client;
 use crate::access_log::AccessLog;
 use crate::api::Api;
 use crate::error::{GatewayError, ResponseType};
+use crate::framing::{Framing, Watched};
 use crate::gateway_response;
 use crate::metrics::Metrics;
 use crate::pipeline::{self, Exchange, MethodRequest, ReadBody, Record, Sender};
@@ -99,13 +100,17 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let (stream, heads) = Watched::new(stream);
                 let service = {
                     let shared = shared.clone();
                     let client = client.clone();
                     service_fn(move |request| {
                         let shared = shared.clone();
                         let client = client.clone();
-                        async move { Ok::<_, Infallible>(handle(&shared, &client, request, peer).await) }
+                        let framing = heads.next();
+                        async move {
+                            Ok::<_, Infallible>(handle(&shared, &client, request, peer, framing).await)
+                        }
                     })
                 };
                 let connection = builder.serve_connection(TokioIo::new(stream), service);
@@ -209,10 +214,13 @@ fn connection_error(shared: &Shared, peer: SocketAddr, error: &hyper::Error) {
 /// What RFC 9112 asks a server to refuse, because a proxy in front of it
 /// could read the same bytes as a different request: a body framed two ways,
 /// no `Host`, two `Host`s.
-fn framing_error(parts: &http::request::Parts) -> Option<&'static str> {
+fn framing_error(parts: &http::request::Parts, framing: Framing) -> Option<&'static str> {
     let headers = &parts.headers;
-    if headers.contains_key(header::CONTENT_LENGTH)
-        && headers.contains_key(header::TRANSFER_ENCODING)
+    // hyper drops Content-Length when Transfer-Encoding is present; the
+    // watch on the connection saw both.
+    if framing == Framing::Ambiguous
+        || (headers.contains_key(header::CONTENT_LENGTH)
+            && headers.contains_key(header::TRANSFER_ENCODING))
     {
         return Some("Bad request: both Content-Length and Transfer-Encoding frame the body");
     }
@@ -232,6 +240,7 @@ pub async fn handle(
     client: &Client,
     request: Request<Incoming>,
     peer: SocketAddr,
+    framing: Framing,
 ) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let _inflight = shared.metrics.inflight();
@@ -250,7 +259,7 @@ pub async fn handle(
     let mut record = Record::default();
     // The body's share of the memory budget, held until the answer is made.
     let held = std::sync::Mutex::new(None);
-    let outcome = match framing_error(&parts) {
+    let outcome = match framing_error(&parts, framing) {
         Some(problem) => Err(GatewayError::client(ResponseType::Default4xx, problem)),
         None => {
             let body = IncomingBody {
