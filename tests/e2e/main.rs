@@ -4,6 +4,7 @@
 
 mod config_errors;
 mod conventions;
+mod credentials;
 mod examples;
 mod gateway_errors;
 mod hostile;

@@ -1,42 +1,34 @@
 //! Credentials for signing: the standard AWS provider chain behind a cache.
 //!
 //! The chain (environment, shared config and credentials files, SSO, web
-//! identity, ECS, IMDS) is aws-config's. It may do network calls, so its result
-//! is cached here and refreshed shortly before it expires; the request path
-//! normally takes a read lock and clones an `Arc`.
+//! identity, ECS, IMDS) is aws-config's. It may do network calls or run a
+//! process, so its result is cached (module `cache`) and refreshed in the
+//! background before it expires; the request path normally locks a mutex
+//! briefly and clones an `Arc`.
+
+mod cache;
 
 use std::fmt;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
 
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 
 use crate::Error;
 use crate::aws_error::without_signing_details;
-
-/// Refresh credentials this long before they expire, so that a request never
-/// signs with credentials that expire in flight.
-const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
+use cache::Cache;
 
 /// A cached source of AWS credentials. Cheap to clone.
 #[derive(Clone)]
 pub struct Credentials {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    provider: SharedCredentialsProvider,
-    cached: RwLock<Option<Arc<aws_credential_types::Credentials>>>,
-    /// Serialises refreshes so that a burst of requests makes one provider call.
-    refresh: tokio::sync::Mutex<()>,
+    cache: Arc<Cache>,
 }
 
 impl fmt::Debug for Credentials {
     // Never prints the keys.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
-            .field("provider", &self.inner.provider)
+            .field("provider", self.cache.provider())
             .finish_non_exhaustive()
     }
 }
@@ -90,45 +82,16 @@ impl Credentials {
     /// Any credentials provider.
     pub fn from_provider(provider: SharedCredentialsProvider) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                provider,
-                cached: RwLock::new(None),
-                refresh: tokio::sync::Mutex::new(()),
-            }),
+            cache: Arc::new(Cache::new(provider)),
         }
     }
 
-    /// Current credentials, from the cache when they are still fresh.
+    /// Usable credentials: the cached ones while they are not about to
+    /// expire (a refresh that falls due starts in the background); otherwise
+    /// the result of a provider call, shared by every request that waits for
+    /// it. Runs within a Tokio runtime: a provider call is a task of its own.
     pub async fn get(&self) -> Result<Arc<aws_credential_types::Credentials>, Error> {
-        if let Some(fresh) = self.fresh() {
-            return Ok(fresh);
-        }
-        let _guard = self.inner.refresh.lock().await;
-        // Another task may have refreshed while this one waited.
-        if let Some(fresh) = self.fresh() {
-            return Ok(fresh);
-        }
-        let loaded = self
-            .inner
-            .provider
-            .provide_credentials()
-            .await
-            .map_err(|source| Error::CredentialsUnavailable {
-                reason: describe(&source),
-                source,
-            })?;
-        let loaded = Arc::new(loaded);
-        *self.inner.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(loaded.clone());
-        Ok(loaded)
-    }
-
-    fn fresh(&self) -> Option<Arc<aws_credential_types::Credentials>> {
-        let cached = self.inner.cached.read().unwrap_or_else(|e| e.into_inner());
-        let creds = cached.as_ref()?;
-        match creds.expiry() {
-            Some(expiry) if expiry <= SystemTime::now() + REFRESH_BEFORE_EXPIRY => None,
-            _ => Some(creds.clone()),
-        }
+        self.cache.get().await
     }
 }
 
