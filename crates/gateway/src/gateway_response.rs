@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
+use gateway_mapping::params::{Scope, Source};
 use gateway_mapping::{Context, ErrorContext, Input, Variables};
 use http::{HeaderName, HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
 use crate::api::Templates;
-use crate::params::{Scope, Source};
 
 /// An error raised by the gateway itself rather than by the backend.
 #[derive(Debug)]
@@ -305,15 +305,13 @@ fn default_body(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_mapping::Template;
+    use gateway_mapping::{Params, Template};
 
     fn scope(vars: &BTreeMap<String, String>) -> ErrorScope<'_> {
         ErrorScope {
             request: Input {
                 body: "",
-                path: &[],
-                querystring: &[],
-                header: &[],
+                params: Params::default(),
             },
             accept: None,
             context: Context {

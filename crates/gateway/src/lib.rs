@@ -12,7 +12,6 @@ pub mod compile;
 pub mod config;
 pub mod gateway_response;
 pub mod json_guard;
-pub mod params;
 pub mod pipeline;
 pub mod render;
 pub mod server;

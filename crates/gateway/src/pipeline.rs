@@ -21,16 +21,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use gateway_integration::{Client, InboundResponse, OutboundRequest};
-use gateway_mapping::{Context, Identity, Input, Overrides, Variables};
+use gateway_mapping::params::{Location, ResponseView, Scope, Target};
+use gateway_mapping::{Context, Identity, Input, Overrides, Params, Variables};
 use gateway_router::RouteError;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
-use crate::api::{Api, Backend, Integration, Method, ParameterLocation, media_type};
+use crate::api::{Api, Backend, Integration, Method, media_type};
 use crate::config::{JsonGuard, PassthroughBehavior};
 use crate::gateway_response::{ErrorScope, GatewayError, ResponseType};
 use crate::json_guard;
-use crate::params::{self, ResponseView, Scope, Target};
 
 /// A method request, independent of the HTTP server that received it.
 #[derive(Debug, Clone, Default)]
@@ -47,11 +47,14 @@ pub struct MethodRequest {
 }
 
 impl MethodRequest {
+    /// The value of header `name`, by the rule of [`Params`]: the last of a
+    /// repeated header.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        let params = Params {
+            header: &self.headers,
+            ..Params::default()
+        };
+        params.get(Location::Header, name)
     }
 
     /// The media type of `Content-Type`; `application/json` when absent, as in
@@ -114,13 +117,21 @@ impl Exchange {
         }
     }
 
+    /// The method request's parameters: the route's path parameters, the
+    /// query string and the headers.
+    pub fn params(&self) -> Params<'_> {
+        Params {
+            path: &self.path_params,
+            querystring: &self.request.query,
+            header: &self.request.headers,
+        }
+    }
+
     /// `$input` of the method request.
     pub fn input<'a>(&'a self, body: &'a str) -> Input<'a> {
         Input {
             body,
-            path: &self.path_params,
-            querystring: &self.request.query,
-            header: &self.request.headers,
+            params: self.params(),
         }
     }
 
@@ -162,20 +173,14 @@ pub fn route(api: &Api, exchange: &mut Exchange) -> Result<(), GatewayError> {
 pub fn validate(exchange: &Exchange) -> Result<(), GatewayError> {
     let validation = &exchange.method().validation;
     let request = &exchange.request;
+    let params = exchange.params();
     let missing: Vec<&str> = validation
         .required
         .iter()
         .filter(|(location, name)| {
-            let value = match location {
-                ParameterLocation::Path => exchange
-                    .path_params
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.as_str()),
-                ParameterLocation::QueryString => params::last(&request.query, name, false),
-                ParameterLocation::Header => request.header(name),
-            };
-            value.is_none_or(|v| v.trim().is_empty())
+            params
+                .get(*location, name)
+                .is_none_or(|v| v.trim().is_empty())
         })
         .map(|(_, name)| name.as_str())
         .collect();
@@ -426,10 +431,7 @@ fn integration_response(
         Some((media_type, template)) => {
             // In a response template, `$input` is the backend's body; the
             // parameters are still the method request's.
-            let input = Input {
-                body: &backend_body,
-                ..exchange.input("")
-            };
+            let input = exchange.input(&backend_body);
             let variables = Variables {
                 input,
                 context: &exchange.context,
@@ -449,10 +451,15 @@ fn integration_response(
         header::CONTENT_TYPE,
         content_type.unwrap_or_else(|| HeaderValue::from_static("application/json")),
     );
+    let backend_headers = if selected.parameters.is_empty() {
+        Vec::new()
+    } else {
+        header_pairs(&inbound.headers)
+    };
     let scope = Scope::new(
         exchange.input(""),
         Some(ResponseView {
-            headers: &inbound.headers,
+            headers: &backend_headers,
             body: &backend_body,
         }),
         &exchange.context,
@@ -483,6 +490,19 @@ fn integration_response(
     insert_request_id(headers, request_id);
     *response.status_mut() = status;
     Ok(response)
+}
+
+/// Header values as text, in order, for response mappings.
+fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 /// No integration responses: the backend's status, content type and body reach
@@ -717,6 +737,60 @@ mod tests {
         let response = integration_response(&api, &exchange, backend(404)).unwrap();
         assert_eq!(response.status(), 404);
         assert_eq!(response.headers()["content-type"], "text/plain");
+    }
+
+    /// Required parameters are read as templates and mappings read them: the
+    /// last of repeated values, header names in any case.
+    #[test]
+    fn required_parameters_follow_the_lookup_rule() {
+        let api = api_from(concat!(
+            "aws:\n  region: us-east-1\n  endpoint_url: http://127.0.0.1:9\n",
+            "request_validators:\n  params:\n    validate_request_parameters: true\n",
+            "resources:\n  /v/{id}:\n    POST:\n      request_validator: params\n",
+            "      request_parameters:\n        method.request.path.id: true\n",
+            "        method.request.querystring.q: true\n        method.request.header.X-Client-Id: true\n",
+            "      integration:\n        type: aws\n        service: kinesis\n        action: PutRecord\n",
+        ));
+        let check = |query: &[(&str, &str)], headers: &[(&str, &str)]| {
+            let pairs = |items: &[(&str, &str)]| {
+                items
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_string()))
+                    .collect()
+            };
+            let request = MethodRequest {
+                method: "POST".into(),
+                path: "/v/7".into(),
+                query: pairs(query),
+                headers: pairs(headers),
+                ..MethodRequest::default()
+            };
+            let mut exchange = Exchange::new(&api, request, "id".into());
+            route(&api, &mut exchange).unwrap();
+            validate(&exchange).map_err(|e| e.message)
+        };
+        assert_eq!(
+            check(&[("q", "1")], &[("x-client-id", "c")]),
+            Ok(()),
+            "a header name in another case"
+        );
+        assert_eq!(
+            check(&[("q", "1"), ("q", " ")], &[("x-client-id", "c")]),
+            Err("Missing required request parameters: [q]".to_string()),
+            "the last of repeated values counts, and it is blank"
+        );
+        assert_eq!(
+            check(
+                &[("q", ""), ("q", "1")],
+                &[("X-Client-Id", "c"), ("x-client-id", "")]
+            ),
+            Err("Missing required request parameters: [X-Client-Id]".to_string())
+        );
+        assert_eq!(
+            check(&[("Q", "1")], &[]),
+            Err("Missing required request parameters: [X-Client-Id, q]".to_string()),
+            "query string names are compared exactly"
+        );
     }
 
     #[test]

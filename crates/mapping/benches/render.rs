@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gateway_mapping::{Context, Input, Template, Variables};
+use gateway_mapping::{Context, Input, Params, Template, Variables};
 
 const GATEWAY_YAML: &str = include_str!("../../../gateway.yaml");
 
@@ -66,9 +66,10 @@ fn bench(c: &mut Criterion, name: &str, template: &str, body: &str) {
     let vars = Variables {
         input: Input {
             body,
-            path: &path,
-            querystring: &[],
-            header: &[],
+            params: Params {
+                path: &path,
+                ..Params::default()
+            },
         },
         context: &context,
         stage_variables: &stage_variables,

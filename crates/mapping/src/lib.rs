@@ -14,6 +14,9 @@
 //! - [`Variables`]: what one render can see.
 //! - [`Rendered`]: the output body and any `$context.*Override` values.
 //! - [`JsonPath`]: Jayway-dialect JSONPath, also for parameter mappings.
+//! - [`Params`]: a request's path, query string and header values, with the
+//!   one lookup rule; [`params`] also holds the parameter-mapping grammar
+//!   (`integration.request.header.X: method.request.querystring.y`).
 //! - [`Error`]: the one error type, `name:line:column: message`.
 //!
 //! # Semantics worth knowing
@@ -34,7 +37,8 @@
 //!   documents `$input.path('$.pets').count()`, though `java.util.List` has
 //!   no such method.
 //! - `$input.params('x')` searches path, then query string, then headers
-//!   (header names case-insensitive); repeated names give the last value.
+//!   (header names case-insensitive); repeated names give the last value
+//!   (see [`Params`]).
 //! - An empty body is `{}`; a body that is not JSON is one JSON string.
 //! - `#macro` definitions print nothing and unknown directives
 //!   (`#evaluate(...)`, macro calls, `#fff`) print as written (AWS-recorded).
@@ -43,7 +47,7 @@
 //!
 //! ```
 //! use std::collections::BTreeMap;
-//! use gateway_mapping::{Context, Input, Template, Variables};
+//! use gateway_mapping::{Context, Input, Params, Template, Variables};
 //!
 //! let t = Template::compile(
 //!     "PutRecord",
@@ -54,7 +58,10 @@
 //! let context = Context::default();
 //! let stage_variables = BTreeMap::new();
 //! let vars = Variables {
-//!     input: Input { body: r#"{"PartitionKey": "k"}"#, path: &path, querystring: &[], header: &[] },
+//!     input: Input {
+//!         body: r#"{"PartitionKey": "k"}"#,
+//!         params: Params { path: &path, ..Params::default() },
+//!     },
 //!     context: &context,
 //!     stage_variables: &stage_variables,
 //! };
@@ -69,6 +76,7 @@ mod javaregex;
 mod jsonpath;
 mod lexer;
 pub mod limits;
+pub mod params;
 mod parser;
 mod render;
 mod template;
@@ -78,5 +86,6 @@ mod vars;
 
 pub use error::{Error, ErrorKind, Span};
 pub use jsonpath::{JsonPath, Matches};
+pub use params::Params;
 pub use template::Template;
 pub use vars::{Context, ErrorContext, Identity, Input, Overrides, Rendered, Variables};

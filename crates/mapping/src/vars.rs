@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use crate::params::Params;
+
 /// Everything a template may reference during one render.
 #[derive(Debug, Clone, Copy)]
 pub struct Variables<'a> {
@@ -26,14 +28,9 @@ pub struct Input<'a> {
     /// The raw body as text. An empty body is rendered by `$input.body` as `{}`,
     /// as API Gateway does.
     pub body: &'a str,
-    /// Path parameters, by name (`{stream-name}` gives `stream-name`).
-    pub path: &'a [(String, String)],
-    /// Query string parameters in arrival order; a repeated name keeps every
-    /// value here, and single-value lookups use the last one.
-    pub querystring: &'a [(String, String)],
-    /// Request headers in arrival order. Names are matched case-insensitively,
-    /// because HTTP header names are case-insensitive and servers lower-case them.
-    pub header: &'a [(String, String)],
+    /// The method request's path, query string and header values. In a
+    /// response template they are still the method request's.
+    pub params: Params<'a>,
 }
 
 /// `$context`: the request's context variables. Fields that do not apply are

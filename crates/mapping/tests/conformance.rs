@@ -28,7 +28,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use gateway_mapping::{Context, ErrorContext, Identity, Input, Overrides, Template, Variables};
+use gateway_mapping::{
+    Context, ErrorContext, Identity, Input, Overrides, Params, Template, Variables,
+};
 use serde_json::Value;
 
 struct Case {
@@ -194,9 +196,11 @@ fn run(case: &Case) -> Result<(), String> {
     let vars = Variables {
         input: Input {
             body: &body,
-            path: &path,
-            querystring: &query,
-            header: &header,
+            params: Params {
+                path: &path,
+                querystring: &query,
+                header: &header,
+            },
         },
         context: &ctx,
         stage_variables: &stage,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use gateway_mapping::{Context, Input, Template, Variables};
+use gateway_mapping::{Context, Input, Params, Template, Variables};
 
 /// xorshift64*: deterministic, no dependency.
 struct Rng(u64);
@@ -119,9 +119,10 @@ fn render(template: &str, body: &str) -> Result<String, String> {
     let vars = Variables {
         input: Input {
             body,
-            path: &path,
-            querystring: &[],
-            header: &[],
+            params: Params {
+                path: &path,
+                ..Params::default()
+            },
         },
         context: &context,
         stage_variables: &stage,

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use gateway_mapping::{Context, Input, Template, Variables};
+use gateway_mapping::{Context, Input, Params, Template, Variables};
 
 struct Req<'a> {
     body: &'a str,
@@ -31,9 +31,11 @@ fn render(name: &str, template: &str, req: &Req<'_>) -> String {
     let vars = Variables {
         input: Input {
             body: req.body,
-            path: &req.path,
-            querystring: &req.query,
-            header: &req.header,
+            params: Params {
+                path: &req.path,
+                querystring: &req.query,
+                header: &req.header,
+            },
         },
         context: &context,
         stage_variables: &stage,
