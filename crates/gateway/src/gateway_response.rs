@@ -283,7 +283,12 @@ impl GatewayResponses {
             headers.insert(header::ALLOW, allow);
         }
         if let Some(custom) = custom {
-            let mapping_scope = Scope::new(input, None, &context, scope.stage_variables);
+            let mapping_scope = Scope {
+                request: input,
+                response: None,
+                context: &context,
+                stage_variables: scope.stage_variables,
+            };
             for (name, source) in &custom.headers {
                 if let Some(value) = source
                     .resolve(&mapping_scope)
@@ -305,14 +310,11 @@ fn default_body(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_mapping::{Params, Template};
+    use gateway_mapping::{Body, Params, Template};
 
-    fn scope(vars: &BTreeMap<String, String>) -> ErrorScope<'_> {
+    fn scope<'a>(vars: &'a BTreeMap<String, String>, body: &'a Body<'_>) -> ErrorScope<'a> {
         ErrorScope {
-            request: Input {
-                body: "",
-                params: Params::default(),
-            },
+            request: Input::new(body, Params::default()),
             accept: None,
             context: Context {
                 request_id: "rid-1".into(),
@@ -354,9 +356,10 @@ mod tests {
     #[tokio::test]
     async fn default_response_is_json_message_with_headers() {
         let vars = BTreeMap::new();
+        let request_body = Body::new("");
         let mut error = GatewayError::new(ResponseType::MethodNotAllowed, "no \"PUT\" here");
         error.allow = Some("GET".into());
-        let response = GatewayResponses::default().respond(error, scope(&vars));
+        let response = GatewayResponses::default().respond(error, scope(&vars, &request_body));
         assert_eq!(response.status(), 405);
         assert_eq!(response.headers()["allow"], "GET");
         assert_eq!(response.headers()["x-amzn-errortype"], "METHOD_NOT_ALLOWED");
@@ -367,6 +370,7 @@ mod tests {
     #[tokio::test]
     async fn customised_type_then_default_class_then_builtin() {
         let vars = BTreeMap::from([("team".to_string(), "data".to_string())]);
+        let request_body = Body::new("");
         let mut responses = GatewayResponses::default();
         let mut templates = Templates::default();
         templates.by_media_type.push((
@@ -404,7 +408,7 @@ mod tests {
 
         let response = responses.respond(
             GatewayError::new(ResponseType::BadRequestBody, "bad"),
-            scope(&vars),
+            scope(&vars, &request_body),
         );
         assert_eq!(response.status(), 418);
         assert_eq!(response.headers()["access-control-allow-origin"], "*");
@@ -417,7 +421,7 @@ mod tests {
         // Its own customisation wins over DEFAULT_4XX.
         let response = responses.respond(
             GatewayError::new(ResponseType::UnsupportedMediaType, "Unsupported"),
-            scope(&vars),
+            scope(&vars, &request_body),
         );
         assert_eq!(response.status(), 400);
         assert_eq!(body(response).await, r#"{"message":"Unsupported"}"#);
@@ -425,7 +429,7 @@ mod tests {
         // 5xx types are untouched by DEFAULT_4XX.
         let response = responses.respond(
             GatewayError::new(ResponseType::IntegrationTimeout, "slow"),
-            scope(&vars),
+            scope(&vars, &request_body),
         );
         assert_eq!(response.status(), 504);
         assert!(

@@ -14,7 +14,9 @@
 //!
 //! Errors from any stage become gateway responses in [`error_response`].
 //! Stages 1 to 3 are plain functions, so that `gateway render` runs exactly
-//! what the server runs, minus the call.
+//! what the server runs, minus the call. Stages 2 and 3 read the request body
+//! through one [`Body`], which parses it at most once for the validator, the
+//! parameter mappings and the template ([`prepare`]).
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -22,7 +24,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use gateway_integration::{Client, InboundResponse, OutboundRequest};
 use gateway_mapping::params::{Location, ResponseView, Scope, Target};
-use gateway_mapping::{Context, Identity, Input, Overrides, Params, Variables};
+use gateway_mapping::{Body, Context, Identity, Input, Overrides, Params, Variables};
 use gateway_router::RouteError;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
@@ -127,12 +129,10 @@ impl Exchange {
         }
     }
 
-    /// `$input` of the method request.
-    pub fn input<'a>(&'a self, body: &'a str) -> Input<'a> {
-        Input {
-            body,
-            params: self.params(),
-        }
+    /// `$input`: `body` (the method request's, or in a response template
+    /// the backend's) and the method request's parameters.
+    pub fn input<'a>(&'a self, body: &'a Body<'_>) -> Input<'a> {
+        Input::new(body, self.params())
     }
 
     fn method(&self) -> &Method {
@@ -169,8 +169,21 @@ pub fn route(api: &Api, exchange: &mut Exchange) -> Result<(), GatewayError> {
     }
 }
 
+/// Stages 2 and 3 for a routed request whose body has been read: the
+/// request validator, then the integration request, unsigned.
+///
+/// The one [`Body`] both stages read lives in this function: it is not
+/// `Send`, so it must not be held across the `.await`s that follow (the
+/// server's request futures are `Send`).
+pub fn prepare(api: &Api, exchange: &Exchange) -> Result<OutboundRequest, GatewayError> {
+    let text = text(&exchange.request.body);
+    let body = Body::new(&text);
+    validate(exchange, &body)?;
+    integration_request(api, exchange, &body)
+}
+
 /// Stage 2: the request validator.
-pub fn validate(exchange: &Exchange) -> Result<(), GatewayError> {
+pub fn validate(exchange: &Exchange, body: &Body<'_>) -> Result<(), GatewayError> {
     let validation = &exchange.method().validation;
     let request = &exchange.request;
     let params = exchange.params();
@@ -206,7 +219,8 @@ pub fn validate(exchange: &Exchange) -> Result<(), GatewayError> {
             format!("Invalid request body: {detail}"),
         )
     };
-    let body: serde_json::Value = serde_json::from_slice(&request.body)
+    let body = body
+        .to_json()
         .map_err(|e| invalid(format!("[the body is not JSON: {e}]")))?;
     let errors: Vec<String> = model
         .validator
@@ -236,11 +250,11 @@ pub fn validate(exchange: &Exchange) -> Result<(), GatewayError> {
 pub fn integration_request(
     api: &Api,
     exchange: &Exchange,
+    body: &Body<'_>,
 ) -> Result<OutboundRequest, GatewayError> {
     let integration = &exchange.method().integration;
     let request = &exchange.request;
-    let body_text = text(&request.body);
-    let input = exchange.input(&body_text);
+    let input = exchange.input(body);
     let variables = Variables {
         input,
         context: &exchange.context,
@@ -279,7 +293,12 @@ pub fn integration_request(
         }
     }
 
-    let scope = Scope::new(input, None, &exchange.context, &api.stage.variables);
+    let scope = Scope {
+        request: input,
+        response: None,
+        context: &exchange.context,
+        stage_variables: &api.stage.variables,
+    };
     let mut query: Vec<(String, String)> = Vec::new();
     let mut path: Vec<(String, String)> = Vec::new();
     for (target, source) in &integration.request_parameters {
@@ -365,9 +384,8 @@ pub async fn execute(
     client: &Client,
     exchange: &Exchange,
 ) -> Result<Response<Full<Bytes>>, GatewayError> {
-    validate(exchange)?;
+    let mut outbound = prepare(api, exchange)?;
     let integration = &exchange.method().integration;
-    let mut outbound = integration_request(api, exchange)?;
     let inbound = match &integration.backend {
         Backend::Aws { signer, .. } => {
             // Signing is the last change to the request: the signature covers it all.
@@ -423,7 +441,9 @@ fn integration_response(
     // Nothing on the response side reads the method request's body: in a
     // template `$input` is the backend's, and response parameters may not
     // map `method.request.body`.
-    let backend_body = text(&inbound.body);
+    let backend_text = text(&inbound.body);
+    let backend_body = Body::new(&backend_text);
+    let no_request_body = Body::new("");
     let mut status = selected.status;
     let mut content_type = inbound.headers.get(header::CONTENT_TYPE).cloned();
     let mut overrides = Overrides::default();
@@ -456,15 +476,12 @@ fn integration_response(
     } else {
         header_pairs(&inbound.headers)
     };
-    let scope = Scope::new(
-        exchange.input(""),
-        Some(ResponseView {
-            headers: &backend_headers,
-            body: &backend_body,
-        }),
-        &exchange.context,
-        &api.stage.variables,
-    );
+    let scope = Scope {
+        request: exchange.input(&no_request_body),
+        response: Some(ResponseView::new(&backend_headers, &backend_body)),
+        context: &exchange.context,
+        stage_variables: &api.stage.variables,
+    };
     for (name, source) in &selected.parameters {
         if let Some(value) = source
             .resolve(&scope)
@@ -534,7 +551,8 @@ pub fn error_response(
     error: GatewayError,
     exchange: &Exchange,
 ) -> Response<Full<Bytes>> {
-    let body = text(&exchange.request.body);
+    let text = text(&exchange.request.body);
+    let body = Body::new(&text);
     api.gateway_responses.respond(
         error,
         ErrorScope {
@@ -602,7 +620,7 @@ mod tests {
         };
         let mut exchange = Exchange::new(api, request, "id".into());
         route(api, &mut exchange).unwrap();
-        integration_request(api, &exchange)
+        prepare(api, &exchange)
             .map(|r| String::from_utf8(r.body.to_vec()).unwrap())
             .map_err(|e| e.kind.name())
     }
@@ -684,7 +702,7 @@ mod tests {
         };
         let mut exchange = Exchange::new(&api, request, "id".into());
         route(&api, &mut exchange).unwrap();
-        let outbound = integration_request(&api, &exchange).unwrap();
+        let outbound = prepare(&api, &exchange).unwrap();
         assert_eq!(outbound.header("x-team"), Some("overridden"));
         assert_eq!(
             outbound.url,
@@ -739,6 +757,53 @@ mod tests {
         assert_eq!(response.headers()["content-type"], "text/plain");
     }
 
+    /// The validator, a body mapping and the template read one parsed body.
+    #[test]
+    fn validator_mappings_and_template_read_one_body() {
+        let api = api_from(concat!(
+            "aws:\n  region: us-east-1\n  endpoint_url: http://127.0.0.1:9\n",
+            "models:\n  Keyed:\n    type: object\n    required: [k]\n",
+            "request_validators:\n  body:\n    validate_request_body: true\n",
+            "resources:\n  /b:\n    POST:\n      request_validator: body\n",
+            "      request_models:\n        application/json: Keyed\n",
+            "      integration:\n        type: aws\n        service: kinesis\n        action: PutRecord\n",
+            "        request_parameters:\n          integration.request.header.X-Key: method.request.body.k\n",
+            "        request_templates:\n          application/json: '{\"k\": \"$input.path(''$.k'')\"}'\n",
+        ));
+        let run = |body: &'static str| {
+            let request = MethodRequest {
+                method: "POST".into(),
+                path: "/b".into(),
+                body: Bytes::from_static(body.as_bytes()),
+                ..MethodRequest::default()
+            };
+            let mut exchange = Exchange::new(&api, request, "id".into());
+            route(&api, &mut exchange).unwrap();
+            prepare(&api, &exchange)
+        };
+        let outbound = run(r#"{"k": "v"}"#).unwrap();
+        assert_eq!(outbound.header("x-key"), Some("v"));
+        assert_eq!(&outbound.body[..], br#"{"k": "v"}"#);
+
+        let error = run(r#"{"j": 1}"#).unwrap_err();
+        assert_eq!(error.kind, ResponseType::BadRequestBody);
+        assert_eq!(
+            error.message,
+            r#"Invalid request body: ["k" is a required property] (model Keyed)"#
+        );
+        for (body, reason) in [
+            ("k=v", "expected value at line 1 column 1"),
+            ("", "EOF while parsing a value at line 1 column 0"),
+        ] {
+            let error = run(body).unwrap_err();
+            assert_eq!(
+                error.message,
+                format!("Invalid request body: [the body is not JSON: {reason}]"),
+                "{body:?}"
+            );
+        }
+    }
+
     /// Required parameters are read as templates and mappings read them: the
     /// last of repeated values, header names in any case.
     #[test]
@@ -767,7 +832,7 @@ mod tests {
             };
             let mut exchange = Exchange::new(&api, request, "id".into());
             route(&api, &mut exchange).unwrap();
-            validate(&exchange).map_err(|e| e.message)
+            validate(&exchange, &Body::new("")).map_err(|e| e.message)
         };
         assert_eq!(
             check(&[("q", "1")], &[("x-client-id", "c")]),

@@ -51,8 +51,7 @@ pub fn main(args: &RenderArgs) -> anyhow::Result<()> {
     let request = method_request(args)?;
     let mut exchange = Exchange::new(&api, request, "render-request-id".to_string());
     pipeline::route(&api, &mut exchange)
-        .and_then(|()| pipeline::validate(&exchange))
-        .and_then(|()| pipeline::integration_request(&api, &exchange))
+        .and_then(|()| pipeline::prepare(&api, &exchange))
         .map(|outbound| println!("{}", to_json(&outbound)))
         .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.kind.name()))
 }

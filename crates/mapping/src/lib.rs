@@ -11,7 +11,9 @@
 //! The main types:
 //! - [`Template`]: a compiled template; [`Template::compile`] reports syntax
 //!   errors with line and column.
-//! - [`Variables`]: what one render can see.
+//! - [`Variables`]: what one render can see; its [`Input`] borrows a
+//!   [`Body`], which parses a body at most once for every template, mapping
+//!   and validator that reads it.
 //! - [`Rendered`]: the output body and any `$context.*Override` values.
 //! - [`JsonPath`]: Jayway-dialect JSONPath, also for parameter mappings.
 //! - [`Params`]: a request's path, query string and header values, with the
@@ -47,7 +49,7 @@
 //!
 //! ```
 //! use std::collections::BTreeMap;
-//! use gateway_mapping::{Context, Input, Params, Template, Variables};
+//! use gateway_mapping::{Body, Context, Input, Params, Template, Variables};
 //!
 //! let t = Template::compile(
 //!     "PutRecord",
@@ -55,13 +57,11 @@
 //! )
 //! .unwrap();
 //! let path = [("stream-name".to_string(), "s1".to_string())];
+//! let body = Body::new(r#"{"PartitionKey": "k"}"#);
 //! let context = Context::default();
 //! let stage_variables = BTreeMap::new();
 //! let vars = Variables {
-//!     input: Input {
-//!         body: r#"{"PartitionKey": "k"}"#,
-//!         params: Params { path: &path, ..Params::default() },
-//!     },
+//!     input: Input::new(&body, Params { path: &path, ..Params::default() }),
 //!     context: &context,
 //!     stage_variables: &stage_variables,
 //! };
@@ -69,6 +69,7 @@
 //! ```
 
 mod ast;
+mod body;
 mod doc;
 mod error;
 mod eval;
@@ -84,6 +85,7 @@ mod util;
 mod value;
 mod vars;
 
+pub use body::Body;
 pub use error::{Error, ErrorKind, Span};
 pub use jsonpath::{JsonPath, Matches};
 pub use params::Params;

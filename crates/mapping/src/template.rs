@@ -1,6 +1,5 @@
 //! [`Template`]: compile once at load, render per request.
 
-use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -60,9 +59,8 @@ impl Template {
     /// Renders with one request's variables. Errors carry the template name
     /// and the position of the node that failed.
     pub fn render(&self, vars: &Variables<'_>) -> Result<Rendered, Error> {
-        let body = OnceCell::new();
         let hint = self.size_hint.load(Ordering::Relaxed);
-        let rendered = eval::render(&self.root, self.slots, vars, &body, hint)
+        let rendered = eval::render(&self.root, self.slots, vars, hint)
             .map_err(|f| f.into_error(&self.name, &self.source))?;
         let len = rendered.body.len();
         if len > hint && len <= crate::limits::MAX_OUTPUT_BYTES / 8 {

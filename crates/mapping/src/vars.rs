@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use crate::body::{Body, BodyView};
 use crate::params::Params;
 
 /// Everything a template may reference during one render.
@@ -25,12 +26,20 @@ pub struct Variables<'a> {
 /// The payload and parameters behind `$input`.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
-    /// The raw body as text. An empty body is rendered by `$input.body` as `{}`,
+    /// The body: its text for `$input.body`, its document for `$input.path`
+    /// and `$input.json`. An empty body is rendered by `$input.body` as `{}`,
     /// as API Gateway does.
-    pub body: &'a str,
+    pub(crate) body: &'a dyn BodyView,
     /// The method request's path, query string and header values. In a
     /// response template they are still the method request's.
     pub params: Params<'a>,
+}
+
+impl<'a> Input<'a> {
+    /// `$input` over a body and the method request's parameters.
+    pub fn new(body: &'a Body<'_>, params: Params<'a>) -> Input<'a> {
+        Input { body, params }
+    }
 }
 
 /// `$context`: the request's context variables. Fields that do not apply are

@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use gateway_mapping::{
-    Context, ErrorContext, Identity, Input, Overrides, Params, Template, Variables,
+    Body, Context, ErrorContext, Identity, Input, Overrides, Params, Template, Variables,
 };
 use serde_json::Value;
 
@@ -187,6 +187,7 @@ fn run(case: &Case) -> Result<(), String> {
         (None, Some(j)) => j.to_string(),
         (None, None) => String::new(),
     };
+    let body = Body::new(&body);
     let path = pairs(request.get("path"));
     let query = pairs(request.get("querystring"));
     let header = pairs(request.get("header"));
@@ -194,14 +195,14 @@ fn run(case: &Case) -> Result<(), String> {
     let stage: BTreeMap<String, String> =
         pairs(request.get("stageVariables")).into_iter().collect();
     let vars = Variables {
-        input: Input {
-            body: &body,
-            params: Params {
+        input: Input::new(
+            &body,
+            Params {
                 path: &path,
                 querystring: &query,
                 header: &header,
             },
-        },
+        ),
         context: &ctx,
         stage_variables: &stage,
     };

@@ -21,10 +21,9 @@ impl<'a> Eval<'a> {
         let ctx = vars.context;
         match b {
             Builtin::Input => match name {
-                "body" => Value::Str(if vars.input.body.is_empty() {
-                    "{}"
-                } else {
-                    vars.input.body
+                "body" => Value::Str(match vars.input.body.text() {
+                    "" => "{}",
+                    text => text,
                 }),
                 "params" => self.params_map(),
                 _ => Value::Null,

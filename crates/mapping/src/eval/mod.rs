@@ -13,7 +13,6 @@ mod methods;
 mod scope;
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
 use std::rc::Rc;
 
 use crate::doc::Doc;
@@ -50,7 +49,6 @@ struct OverrideMaps<'a> {
 
 pub(crate) struct Eval<'a> {
     vars: &'a Variables<'a>,
-    body: &'a OnceCell<Doc<'a>>,
     locals: Locals<'a>,
     loops: Vec<LoopFrame>,
     overrides: Option<OverrideMaps<'a>>,
@@ -64,12 +62,10 @@ pub(crate) fn render<'a>(
     root: &'a Block,
     slots: usize,
     vars: &'a Variables<'a>,
-    body: &'a OnceCell<Doc<'a>>,
     size_hint: usize,
 ) -> Fallible<Rendered> {
     let mut ev = Eval {
         vars,
-        body,
         locals: Locals::new(slots),
         loops: Vec::new(),
         overrides: None,
@@ -108,10 +104,9 @@ impl<'a> Eval<'a> {
         Ok(())
     }
 
-    /// The request body, parsed on first use (see [`Doc::parse_body`]).
+    /// `$input`'s document, parsed on first use (see [`crate::Body`]).
     pub(crate) fn body_json(&self) -> &'a Doc<'a> {
-        self.body
-            .get_or_init(|| Doc::parse_body(self.vars.input.body))
+        self.vars.input.body.doc()
     }
 
     fn block(&mut self, block: &'a Block) -> Flowing<()> {

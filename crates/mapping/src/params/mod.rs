@@ -15,15 +15,23 @@
 //! ```
 //! use std::collections::BTreeMap;
 //! use gateway_mapping::params::{Params, Scope, Side, parse_source};
-//! use gateway_mapping::{Context, Input};
+//! use gateway_mapping::{Body, Context, Input};
 //!
-//! let source = parse_source("method.request.header.x-team", Side::IntegrationRequest).unwrap();
+//! let team = parse_source("method.request.header.x-team", Side::IntegrationRequest).unwrap();
+//! let key = parse_source("method.request.body.key", Side::IntegrationRequest).unwrap();
 //! let header = [("X-Team".to_string(), "data".to_string())];
 //! let params = Params { header: &header, ..Params::default() };
+//! let body = Body::new(r#"{"key": "k1"}"#);
 //! let context = Context::default();
 //! let stage_variables = BTreeMap::new();
-//! let scope = Scope::new(Input { body: "", params }, None, &context, &stage_variables);
-//! assert_eq!(source.resolve(&scope).as_deref(), Some("data"));
+//! let scope = Scope {
+//!     request: Input::new(&body, params),
+//!     response: None,
+//!     context: &context,
+//!     stage_variables: &stage_variables,
+//! };
+//! assert_eq!(team.resolve(&scope).as_deref(), Some("data"));
+//! assert_eq!(key.resolve(&scope).as_deref(), Some("k1"));
 //! ```
 
 mod grammar;

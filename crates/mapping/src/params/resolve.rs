@@ -1,10 +1,12 @@
 //! Resolving a parsed [`Source`] for one request: the values a mapping reads.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
-use crate::jsonpath::Matches;
+use crate::body::{Body, BodyView};
+use crate::doc::Doc;
+use crate::jsonpath::{JsonPath, Matches};
+use crate::render;
 use crate::vars::{Context, Input};
 
 use super::{Location, Params, Source};
@@ -15,38 +17,26 @@ pub struct ResponseView<'a> {
     /// The response's headers in order, looked up as request headers are
     /// (see [`Params`]).
     pub headers: &'a [(String, String)],
-    pub body: &'a str,
+    body: &'a dyn BodyView,
+}
+
+impl<'a> ResponseView<'a> {
+    pub fn new(headers: &'a [(String, String)], body: &'a Body<'_>) -> ResponseView<'a> {
+        ResponseView { headers, body }
+    }
 }
 
 /// Everything a mapping may read for one request.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Scope<'a> {
-    /// The method request.
+    /// The method request. Only integration-request mappings read its body
+    /// ([`parse_source`](super::parse_source) refuses `method.request.body`
+    /// elsewhere), so other scopes may give an empty one.
     pub request: Input<'a>,
     /// The integration response, for method-response mappings.
     pub response: Option<ResponseView<'a>>,
     pub context: &'a Context,
     pub stage_variables: &'a BTreeMap<String, String>,
-    request_json: OnceCell<Option<serde_json::Value>>,
-    response_json: OnceCell<Option<serde_json::Value>>,
-}
-
-impl<'a> Scope<'a> {
-    pub fn new(
-        request: Input<'a>,
-        response: Option<ResponseView<'a>>,
-        context: &'a Context,
-        stage_variables: &'a BTreeMap<String, String>,
-    ) -> Self {
-        Self {
-            request,
-            response,
-            context,
-            stage_variables,
-            request_json: OnceCell::new(),
-            response_json: OnceCell::new(),
-        }
-    }
 }
 
 impl Source {
@@ -58,34 +48,23 @@ impl Source {
             Source::Static(value) => Some(value.clone()),
             Source::Param(location, name) => input.params.get(*location, name).map(str::to_string),
             Source::MultiValue(location, name) => joined(input.params.get_all(*location, name)),
-            Source::Body => Some(input.body.to_string()),
-            Source::BodyPath(path) => {
-                let json = scope
-                    .request_json
-                    .get_or_init(|| serde_json::from_str(input.body).ok());
-                json.as_ref().and_then(|json| text_of(path.query(json)))
-            }
+            Source::Body => Some(input.body.text().to_string()),
+            Source::BodyPath(path) => body_path(input.body, path),
             Source::ResponseHeader(name) => response_headers(scope.response?)
                 .get(Location::Header, name)
                 .map(str::to_string),
             Source::ResponseMultiValueHeader(name) => {
                 joined(response_headers(scope.response?).get_all(Location::Header, name))
             }
-            Source::ResponseBody => scope.response.map(|r| r.body.to_string()),
-            Source::ResponseBodyPath(path) => {
-                let response = scope.response?;
-                let json = scope
-                    .response_json
-                    .get_or_init(|| serde_json::from_str(response.body).ok());
-                json.as_ref().and_then(|json| text_of(path.query(json)))
-            }
+            Source::ResponseBody => scope.response.map(|r| r.body.text().to_string()),
+            Source::ResponseBodyPath(path) => body_path(scope.response?.body, path),
             Source::Context(name) => scope.context.text(name).map(Cow::into_owned),
             Source::StageVariable(name) => scope.stage_variables.get(name).cloned(),
         }
     }
 }
 
-fn response_headers<'a>(response: ResponseView<'a>) -> Params<'a> {
+fn response_headers(response: ResponseView<'_>) -> Params<'_> {
     Params {
         header: response.headers,
         ..Params::default()
@@ -98,15 +77,30 @@ fn joined(values: Vec<&str>) -> Option<String> {
     (!values.is_empty()).then(|| values.join(","))
 }
 
-/// A JSONPath result as a parameter value: a string as itself, anything else
-/// as compact JSON; nothing for a missing path or null.
-fn text_of(matches: Matches<'_>) -> Option<String> {
-    match matches {
-        Matches::Missing | Matches::One(serde_json::Value::Null) => None,
-        Matches::One(serde_json::Value::String(s)) => Some(s.clone()),
-        Matches::One(value) => Some(value.to_string()),
-        Matches::Many(values) => serde_json::to_string(&values).ok(),
+/// A JSONPath over a body's document, as a parameter value: a string as
+/// itself, anything else as the compact JSON `$input.json` prints; nothing
+/// for a missing path, null, or a body that is not JSON.
+fn body_path(body: &dyn BodyView, path: &JsonPath) -> Option<String> {
+    if !body.is_json() {
+        return None;
     }
+    let mut text = String::new();
+    match path.query_node(body.doc()) {
+        Matches::Missing | Matches::One(Doc::Null) => return None,
+        Matches::One(Doc::Str(s)) => return Some(s.to_string()),
+        Matches::One(value) => render::write_json(value, &mut text, 0).ok()?,
+        Matches::Many(values) => {
+            text.push('[');
+            for (i, value) in values.into_iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                render::write_json(value, &mut text, 0).ok()?;
+            }
+            text.push(']');
+        }
+    }
+    Some(text)
 }
 
 #[cfg(test)]
@@ -127,15 +121,17 @@ mod tests {
         let path = pairs(&[("stream-name", "orders")]);
         let query = pairs(&[("a", "1"), ("a", "2")]);
         let header = pairs(&[("x-tag", "t1"), ("X-Tag", "t2")]);
-        let body = r#"{"PartitionKey": "pk", "n": 3, "nested": {"a-b": [1, 2]}, "nothing": null}"#;
-        let input = Input {
-            body,
-            params: Params {
+        let text =
+            r#"{"PartitionKey": "pk", "n": 3.5, "nested": {"a-b": [1, 2e7]}, "nothing": null}"#;
+        let body = Body::new(text);
+        let input = Input::new(
+            &body,
+            Params {
                 path: &path,
                 querystring: &query,
                 header: &header,
             },
-        };
+        );
         let context = Context {
             request_id: "rid".into(),
             stage: "prod".into(),
@@ -146,7 +142,12 @@ mod tests {
             ..Default::default()
         };
         let vars = BTreeMap::from([("env".to_string(), "dev".to_string())]);
-        let scope = Scope::new(input, None, &context, &vars);
+        let scope = Scope {
+            request: input,
+            response: None,
+            context: &context,
+            stage_variables: &vars,
+        };
         let resolve = |e: &str| {
             parse_source(e, Side::IntegrationRequest)
                 .unwrap()
@@ -179,19 +180,20 @@ mod tests {
         );
         assert_eq!(resolve("method.request.header.missing"), None);
         assert_eq!(resolve("method.request.multivalueheader.missing"), None);
-        assert_eq!(resolve("method.request.body").as_deref(), Some(body));
+        assert_eq!(resolve("method.request.body").as_deref(), Some(text));
         assert_eq!(
             resolve("method.request.body.PartitionKey").as_deref(),
             Some("pk")
         );
-        assert_eq!(resolve("method.request.body.n").as_deref(), Some("3"));
+        // Numbers and structures print as `$input.json` prints them.
+        assert_eq!(resolve("method.request.body.n").as_deref(), Some("3.5"));
         assert_eq!(
             resolve("method.request.body.nested['a-b']").as_deref(),
-            Some("[1,2]")
+            Some("[1,2.0E7]")
         );
         assert_eq!(
             resolve("method.request.body.nested..*").as_deref(),
-            Some("[[1,2],1,2]")
+            Some("[[1,2.0E7],1,2.0E7]")
         );
         assert_eq!(resolve("method.request.body.nothing"), None);
         assert_eq!(resolve("method.request.body.absent"), None);
@@ -213,21 +215,17 @@ mod tests {
             ("x-multi", "a"),
             ("X-Multi", "b"),
         ]);
-        let body = r#"{"__type": "ResourceNotFoundException", "message": "gone"}"#;
+        let text = r#"{"__type": "ResourceNotFoundException", "message": "gone"}"#;
+        let body = Body::new(text);
+        let no_body = Body::new("");
         let context = Context::default();
         let vars = BTreeMap::new();
-        let scope = Scope::new(
-            Input {
-                body: "",
-                params: Params::default(),
-            },
-            Some(ResponseView {
-                headers: &headers,
-                body,
-            }),
-            &context,
-            &vars,
-        );
+        let scope = Scope {
+            request: Input::new(&no_body, Params::default()),
+            response: Some(ResponseView::new(&headers, &body)),
+            context: &context,
+            stage_variables: &vars,
+        };
         let resolve = |e: &str| {
             parse_source(e, Side::MethodResponse)
                 .unwrap()
@@ -246,7 +244,7 @@ mod tests {
             Some("a,b")
         );
         assert_eq!(resolve("integration.response.header.none"), None);
-        assert_eq!(resolve("integration.response.body").as_deref(), Some(body));
+        assert_eq!(resolve("integration.response.body").as_deref(), Some(text));
         assert_eq!(
             resolve("integration.response.body.__type").as_deref(),
             Some("ResourceNotFoundException")
@@ -256,5 +254,28 @@ mod tests {
             Some("gone")
         );
         assert_eq!(resolve("'static'").as_deref(), Some("static"));
+    }
+
+    #[test]
+    fn body_paths_read_only_json_bodies() {
+        let context = Context::default();
+        let vars = BTreeMap::new();
+        for text in ["", "a=b", "not json"] {
+            let body = Body::new(text);
+            let scope = Scope {
+                request: Input::new(&body, Params::default()),
+                response: None,
+                context: &context,
+                stage_variables: &vars,
+            };
+            for path in ["$", "a"] {
+                let source = parse_source(
+                    &format!("method.request.body.{path}"),
+                    Side::IntegrationRequest,
+                )
+                .unwrap();
+                assert_eq!(source.resolve(&scope), None, "{text:?} {path}");
+            }
+        }
     }
 }
