@@ -27,7 +27,7 @@
 //! - Whitespace is Velocity 1.7's: a directive's `)`, `#else` and `#end`
 //!   swallow the rest of their line only if it is blank, newline included;
 //!   indentation before a directive is printed (before `#set` only when the
-//!   line starts at a token boundary). See `parser.rs`.
+//!   line starts at a token boundary). See `parser/mod.rs`.
 //! - A reference that is undefined, missing or JSON `null` is the empty
 //!   string: it prints nothing, equals `''` and `$null`, and is *true* in
 //!   `#if` (AWS-recorded). `#if($input.path('$.x') == '')` is the way to test

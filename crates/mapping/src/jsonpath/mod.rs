@@ -24,8 +24,8 @@
 //! - The Jayway syntax (hyphens in names inside filters too, `=~ /re/i`,
 //!   quoted names with Jayway's escapes) and this module's error messages
 //!   would need an adapter that scans the whole grammar, as large as the
-//!   parser in `parse.rs`; and RFC 9535 refuses comparisons with indefinite operands
-//!   (`[?(@[*].price > 9)]`) that Jayway parses.
+//!   parser in `parse.rs`; and RFC 9535 refuses comparisons with indefinite
+//!   operands (`[?(@[*].price > 9)]`) that Jayway parses.
 //!
 //! Supported: `$`, `.name`, `['name']`, `["name"]`, `['a','b']`, `[0]`, `[-1]`,
 //! `[0,2]`, `[1:3]`, `[:2]`, `[-2:]`, `[::2]`, `.*`, `[*]`, `..name`, `..*`,
