@@ -42,6 +42,10 @@
 //!   (header names case-insensitive); repeated names give the last value
 //!   (see [`Params`]).
 //! - An empty body is `{}`; a body that is not JSON is one JSON string.
+//! - Unlike API Gateway, a member `$util`, `$input` or `$context` does not
+//!   have (`$util.escapeJavascript(...)`, `$input.pathh(...)`) is refused by
+//!   [`Template::compile`], with the closest known name, rather than
+//!   rendered as nothing.
 //! - `#macro` definitions print nothing and unknown directives
 //!   (`#evaluate(...)`, macro calls, `#fff`) print as written (AWS-recorded).
 //! - Limits ([`limits`]): 1,000 `#foreach` iterations, 300 KB templates,
@@ -77,6 +81,7 @@ mod javaregex;
 mod jsonpath;
 mod lexer;
 pub mod limits;
+mod members;
 pub mod params;
 mod parser;
 mod render;
