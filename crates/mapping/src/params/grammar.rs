@@ -170,18 +170,21 @@ fn request_parameter(rest: &str, whole: &str) -> Result<Option<Source>, String> 
     let Some((location, name)) = rest.split_once('.') else {
         return Ok(None);
     };
-    let source: fn(Location, String) -> Source = match location {
-        "path" | "querystring" | "header" => Source::Param,
-        "multivaluequerystring" | "multivalueheader" => Source::MultiValue,
+    let (location, every_value) = match location {
+        "path" => (Location::Path, false),
+        "querystring" => (Location::QueryString, false),
+        "header" => (Location::Header, false),
+        "multivaluequerystring" => (Location::QueryString, true),
+        "multivalueheader" => (Location::Header, true),
         _ => return Ok(None),
     };
-    let location = match location {
-        "path" => Location::Path,
-        "querystring" | "multivaluequerystring" => Location::QueryString,
-        _ => Location::Header,
-    };
     check_name(name, whole)?;
-    Ok(Some(source(location, name.to_string())))
+    let name = name.to_string();
+    Ok(Some(if every_value {
+        Source::MultiValue(location, name)
+    } else {
+        Source::Param(location, name)
+    }))
 }
 
 fn parse_response_source(rest: &str, whole: &str) -> Result<Source, String> {

@@ -13,15 +13,6 @@ pub enum Location {
 }
 
 impl Location {
-    /// The name used in mapping expressions: `path`, `querystring`, `header`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Location::Path => "path",
-            Location::QueryString => "querystring",
-            Location::Header => "header",
-        }
-    }
-
     /// Whether `a` and `b` name the same parameter here: header names compare
     /// case-insensitively, as HTTP defines them; path and query string names
     /// exactly, as API Gateway compares them.
