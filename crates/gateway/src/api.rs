@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use gateway_integration::{Call, Signer};
 use gateway_mapping::Template;
+use gateway_mapping::params::{Location, Source, Target};
 use gateway_router::Router;
 use http::{HeaderName, StatusCode};
 
 use crate::config::{JsonGuard, PassthroughBehavior};
 use crate::error::ResponseType;
-use crate::params::{Source, Target};
 use crate::settings::Settings;
 
 /// The whole API, shared by every connection.
@@ -80,7 +80,7 @@ pub struct Method {
 #[derive(Debug, Default)]
 pub struct Validation {
     /// Required parameters, checked when the validator checks parameters.
-    pub required: Vec<(ParameterLocation, String)>,
+    pub required: Vec<(Location, String)>,
     /// Body models by media type, checked when the validator checks bodies.
     pub models: Vec<(String, Arc<Model>)>,
 }
@@ -90,14 +90,6 @@ pub struct Validation {
 pub struct Model {
     pub name: String,
     pub validator: jsonschema::Validator,
-}
-
-/// Where a declared method request parameter lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParameterLocation {
-    Path,
-    QueryString,
-    Header,
 }
 
 /// A compiled integration request and its responses.

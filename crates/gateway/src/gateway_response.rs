@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use gateway_mapping::{Context, ErrorContext, Input, Variables};
+use gateway_mapping::params::Scope;
+use gateway_mapping::{Body, Context, ErrorContext, Input, Variables};
 use http::{HeaderValue, Response, header};
 use http_body_util::Full;
 
 use crate::api::{Api, Custom, GatewayResponses};
 use crate::error::{GatewayError, ResponseType};
-use crate::params::Scope;
 use crate::pipeline::{Exchange, insert_request_id, text};
 use crate::report;
 
@@ -114,7 +114,12 @@ impl GatewayResponses {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if let Some(custom) = custom {
-            let mapping_scope = Scope::new(input, None, &context, scope.stage_variables);
+            let mapping_scope = Scope {
+                request: input,
+                response: None,
+                context: &context,
+                stage_variables: scope.stage_variables,
+            };
             for (name, source) in &custom.headers {
                 if let Some(value) = source
                     .resolve(&mapping_scope)
@@ -141,7 +146,8 @@ pub fn fail(api: &Api, exchange: &Exchange, error: GatewayError) -> Response<Ful
 /// The API's gateway response for `error`, without logging it (for `gateway
 /// render`, which prints the cause itself).
 pub fn respond(api: &Api, exchange: &Exchange, error: &GatewayError) -> Response<Full<Bytes>> {
-    let body = text(&exchange.request.body);
+    let text = text(&exchange.request.body);
+    let body = Body::new(&text);
     api.gateway_responses.respond(
         error,
         ErrorScope {
@@ -162,18 +168,13 @@ fn default_body(message: &str) -> String {
 mod tests {
     use super::*;
     use crate::api::Templates;
-    use crate::params::Source;
-    use gateway_mapping::Template;
+    use gateway_mapping::params::Source;
+    use gateway_mapping::{Params, Template};
     use http::{HeaderName, StatusCode};
 
-    fn scope(vars: &BTreeMap<String, String>) -> ErrorScope<'_> {
+    fn scope<'a>(vars: &'a BTreeMap<String, String>, body: &'a Body<'_>) -> ErrorScope<'a> {
         ErrorScope {
-            request: Input {
-                body: "",
-                path: &[],
-                querystring: &[],
-                header: &[],
-            },
+            request: Input::new(body, Params::default()),
             accept: None,
             context: Context {
                 request_id: "rid-1".into(),
@@ -203,7 +204,7 @@ mod tests {
         let vars = BTreeMap::new();
         let mut error = GatewayError::client(ResponseType::MethodNotAllowed, "no \"PUT\" here");
         error.allow = Some("GET".into());
-        let response = GatewayResponses::default().respond(&error, scope(&vars));
+        let response = GatewayResponses::default().respond(&error, scope(&vars, &Body::new("")));
         assert_eq!(response.status(), 405);
         assert_eq!(response.headers()["allow"], "GET");
         assert_eq!(response.headers()["x-amzn-errortype"], "METHOD_NOT_ALLOWED");
@@ -213,6 +214,7 @@ mod tests {
 
     #[tokio::test]
     async fn customised_type_then_default_class_then_builtin() {
+        let request_body = Body::new("");
         let vars = BTreeMap::from([("team".to_string(), "data".to_string())]);
         let mut responses = GatewayResponses::default();
         let mut templates = Templates::default();
@@ -251,7 +253,7 @@ mod tests {
 
         let response = responses.respond(
             &GatewayError::client(ResponseType::BadRequestBody, "bad"),
-            scope(&vars),
+            scope(&vars, &request_body),
         );
         assert_eq!(response.status(), 418);
         assert_eq!(response.headers()["access-control-allow-origin"], "*");
@@ -264,7 +266,7 @@ mod tests {
         // Its own customisation wins over DEFAULT_4XX.
         let response = responses.respond(
             &GatewayError::client(ResponseType::UnsupportedMediaType, "Unsupported"),
-            scope(&vars),
+            scope(&vars, &request_body),
         );
         assert_eq!(response.status(), 400);
         assert_eq!(body(response).await, r#"{"message":"Unsupported"}"#);
@@ -272,7 +274,7 @@ mod tests {
         // 5xx types are untouched by DEFAULT_4XX.
         let response = responses.respond(
             &GatewayError::client(ResponseType::IntegrationTimeout, "slow"),
-            scope(&vars),
+            scope(&vars, &request_body),
         );
         assert_eq!(response.status(), 504);
         assert!(

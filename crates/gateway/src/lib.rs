@@ -19,7 +19,6 @@ pub mod framing;
 pub mod gateway_response;
 pub mod json_guard;
 pub mod metrics;
-pub mod params;
 pub mod pipeline;
 pub mod render;
 pub mod report;

@@ -1,7 +1,7 @@
-//! The request body as a borrowed JSON tree.
+//! A body as a borrowed JSON tree.
 //!
-//! A render parses the body at most once, and only if the template reads it
-//! through `$input.path` / `$input.json`. Strings without escapes borrow from
+//! A request parses its body at most once (see [`crate::Body`]), and only if
+//! something reads the document. Strings without escapes borrow from
 //! the body and objects are plain slices in document order, which makes the
 //! parse several times cheaper than building a `serde_json::Value` (the
 //! PutRecords hot path parses up to 500 records per request). `serde_json`
@@ -68,12 +68,32 @@ impl PartialEq for Members<'_> {
 }
 
 impl<'a> Doc<'a> {
-    /// Parses a body: empty is `{}` (API Gateway), not-JSON is one string.
-    pub fn parse_body(text: &'a str) -> Doc<'a> {
-        if text.trim().is_empty() {
-            return Doc::Object(Members::new(Vec::new()));
+    /// Parses a JSON text, or says why it is not JSON.
+    pub fn parse(text: &'a str) -> Result<Doc<'a>, serde_json::Error> {
+        parser::parse(text)
+    }
+
+    /// The same document as a `serde_json::Value`, built from the tree
+    /// without parsing again. A repeated name keeps its first position and
+    /// its last value, as `serde_json` parses it.
+    pub fn to_value(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Doc::Null => Value::Null,
+            Doc::Bool(b) => Value::Bool(*b),
+            Doc::Int(i) => Value::from(*i),
+            // A parsed float is finite: `serde_json` refuses the others.
+            Doc::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Doc::Str(s) => Value::String(s.to_string()),
+            Doc::Array(items) => Value::Array(items.iter().map(Doc::to_value).collect()),
+            Doc::Object(members) => {
+                let mut map = serde_json::Map::with_capacity(members.len());
+                for (name, value) in members.iter() {
+                    map.insert(name.to_string(), value.to_value());
+                }
+                Value::Object(map)
+            }
         }
-        parser::parse(text).unwrap_or(Doc::Str(Cow::Borrowed(text)))
     }
 
     pub fn get(&self, key: &str) -> Option<&Doc<'a>> {
@@ -124,7 +144,7 @@ mod tests {
     #[test]
     fn parses_borrowing_where_it_can() {
         let text = r#"{"a": "plain", "b": "esc\"aped", "n": [1, -2, 1.5, 18446744073709551615, null, true]}"#;
-        let doc = Doc::parse_body(text);
+        let doc = Doc::parse(text).unwrap();
         assert!(matches!(
             doc.get("a"),
             Some(Doc::Str(Cow::Borrowed("plain")))
@@ -138,10 +158,8 @@ mod tests {
         assert_eq!(n[2], Doc::Float(1.5));
         assert_eq!(n[3], Doc::Float(18446744073709551615.0));
         assert_eq!(n[4], Doc::Null);
-        assert_eq!(Doc::parse_body(""), Doc::Object(Members::new(Vec::new())));
-        assert_eq!(Doc::parse_body("a=b"), Doc::Str(Cow::Borrowed("a=b")));
         assert_eq!(
-            Doc::parse_body(r#"{"k":1,"k":2}"#).get("k"),
+            Doc::parse(r#"{"k":1,"k":2}"#).unwrap().get("k"),
             Some(&Doc::Int(2))
         );
     }
@@ -149,6 +167,23 @@ mod tests {
     #[test]
     fn deep_nesting_is_refused_not_overflowed() {
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-        assert!(matches!(Doc::parse_body(&deep), Doc::Str(_)));
+        assert_eq!(
+            Doc::parse(&deep).map_err(|e| e.to_string()),
+            Err("recursion limit exceeded at line 1 column 128".to_string())
+        );
+    }
+
+    #[test]
+    fn converts_to_the_value_serde_json_parses() {
+        for text in [
+            r#"{"a": [1, -2, 1.5, 1e300, null, true, "s", "esc\"aped"], "b": {"c": {}}, "d": []}"#,
+            r#"{"k": 1, "j": 0, "k": 2}"#,
+            r#""top""#,
+            "-0.0",
+            "9223372036854775807",
+        ] {
+            let parsed: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(Doc::parse(text).unwrap().to_value(), parsed, "{text}");
+        }
     }
 }

@@ -22,6 +22,9 @@ pub enum ErrorKind {
     Regex,
     /// A JSONPath expression is invalid.
     JsonPath,
+    /// A template reads a member `$util`, `$input` or `$context` does not
+    /// have.
+    UnknownName,
     /// A size, depth, loop or work limit was exceeded.
     Limit,
     /// A method failed at render time (index out of range, bad base64, ...),

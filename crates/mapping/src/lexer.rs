@@ -3,9 +3,9 @@
 //!
 //! Velocity's lexer is modal: outside directives everything up to `$`, `#` or
 //! `\` is text, and the template-level structure is recognised by the parser
-//! directly on the source (see `parser.rs`). Inside parentheses and brackets
-//! this module takes over. Whitespace there, newlines included, separates
-//! tokens and is otherwise ignored.
+//! directly on the source (see `parser/template.rs`). Inside parentheses and
+//! brackets this module takes over. Whitespace there, newlines included,
+//! separates tokens and is otherwise ignored.
 
 use crate::ast::BinOp;
 use crate::error::{ErrorKind, Failure, Fallible, Span};

@@ -11,9 +11,14 @@
 //! The main types:
 //! - [`Template`]: a compiled template; [`Template::compile`] reports syntax
 //!   errors with line and column.
-//! - [`Variables`]: what one render can see.
+//! - [`Variables`]: what one render can see; its [`Input`] borrows a
+//!   [`Body`], which parses a body at most once for every template, mapping
+//!   and validator that reads it.
 //! - [`Rendered`]: the output body and any `$context.*Override` values.
 //! - [`JsonPath`]: Jayway-dialect JSONPath, also for parameter mappings.
+//! - [`Params`]: a request's path, query string and header values, with the
+//!   one lookup rule; [`params`] also holds the parameter-mapping grammar
+//!   (`integration.request.header.X: method.request.querystring.y`).
 //! - [`Error`]: the one error type, `name:line:column: message`.
 //!
 //! # Semantics worth knowing
@@ -22,7 +27,7 @@
 //! - Whitespace is Velocity 1.7's: a directive's `)`, `#else` and `#end`
 //!   swallow the rest of their line only if it is blank, newline included;
 //!   indentation before a directive is printed (before `#set` only when the
-//!   line starts at a token boundary). See `parser.rs`.
+//!   line starts at a token boundary). See `parser/mod.rs`.
 //! - A reference that is undefined, missing or JSON `null` is the empty
 //!   string: it prints nothing, equals `''` and `$null`, and is *true* in
 //!   `#if` (AWS-recorded). `#if($input.path('$.x') == '')` is the way to test
@@ -34,8 +39,13 @@
 //!   documents `$input.path('$.pets').count()`, though `java.util.List` has
 //!   no such method.
 //! - `$input.params('x')` searches path, then query string, then headers
-//!   (header names case-insensitive); repeated names give the last value.
+//!   (header names case-insensitive); repeated names give the last value
+//!   (see [`Params`]).
 //! - An empty body is `{}`; a body that is not JSON is one JSON string.
+//! - Unlike API Gateway, a member `$util`, `$input` or `$context` does not
+//!   have (`$util.escapeJavascript(...)`, `$input.pathh(...)`) is refused by
+//!   [`Template::compile`], with the closest known name, rather than
+//!   rendered as nothing.
 //! - `#macro` definitions print nothing and unknown directives
 //!   (`#evaluate(...)`, macro calls, `#fff`) print as written (AWS-recorded).
 //! - Limits ([`limits`]): 1,000 `#foreach` iterations, 300 KB templates,
@@ -43,7 +53,7 @@
 //!
 //! ```
 //! use std::collections::BTreeMap;
-//! use gateway_mapping::{Context, Input, Template, Variables};
+//! use gateway_mapping::{Body, Context, Input, Params, Template, Variables};
 //!
 //! let t = Template::compile(
 //!     "PutRecord",
@@ -51,10 +61,11 @@
 //! )
 //! .unwrap();
 //! let path = [("stream-name".to_string(), "s1".to_string())];
+//! let body = Body::new(r#"{"PartitionKey": "k"}"#);
 //! let context = Context::default();
 //! let stage_variables = BTreeMap::new();
 //! let vars = Variables {
-//!     input: Input { body: r#"{"PartitionKey": "k"}"#, path: &path, querystring: &[], header: &[] },
+//!     input: Input::new(&body, Params { path: &path, ..Params::default() }),
 //!     context: &context,
 //!     stage_variables: &stage_variables,
 //! };
@@ -62,6 +73,7 @@
 //! ```
 
 mod ast;
+mod body;
 mod doc;
 mod error;
 mod eval;
@@ -69,6 +81,8 @@ mod javaregex;
 mod jsonpath;
 mod lexer;
 pub mod limits;
+mod members;
+pub mod params;
 mod parser;
 mod render;
 mod template;
@@ -76,7 +90,9 @@ mod util;
 mod value;
 mod vars;
 
+pub use body::Body;
 pub use error::{Error, ErrorKind, Span};
 pub use jsonpath::{JsonPath, Matches};
+pub use params::Params;
 pub use template::Template;
 pub use vars::{Context, ErrorContext, Identity, Input, Overrides, Rendered, Variables};

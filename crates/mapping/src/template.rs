@@ -1,6 +1,5 @@
 //! [`Template`]: compile once at load, render per request.
 
-use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -8,6 +7,7 @@ use crate::ast::{Block, Encoder, Expr, ExprKind, Node, Part, Precompiled, Refere
 use crate::error::{Error, ErrorKind, Fallible, Span};
 use crate::jsonpath::JsonPath;
 use crate::limits::MAX_TEMPLATE_BYTES;
+use crate::members::Members;
 use crate::vars::{Rendered, Variables};
 use crate::{eval, javaregex, parser};
 
@@ -26,8 +26,10 @@ pub struct Template {
 
 impl Template {
     /// Parses a template. Syntax errors, templates over 300 KB, unsupported
-    /// directives, and literal JSONPaths or regexes that do not compile are
-    /// reported here, with the template name, line and column.
+    /// directives, literal JSONPaths or regexes that do not compile, and
+    /// members that `$util`, `$input` or `$context` do not have (see
+    /// `members.rs`) are reported here, with the template name, line and
+    /// column.
     pub fn compile(name: impl Into<String>, source: &str) -> Result<Template, Error> {
         let name = name.into();
         if source.len() > MAX_TEMPLATE_BYTES {
@@ -46,23 +48,24 @@ impl Template {
             ));
         }
         let mut root = parser::parse_template(source).map_err(|f| f.into_error(&name, source))?;
-        let mut slots = Slots::default();
-        precompile_block(&mut root, &mut slots).map_err(|f| f.into_error(&name, source))?;
+        let mut pass = Pass::default();
+        precompile_block(&mut root, &mut pass)
+            .and_then(|()| pass.members.check())
+            .map_err(|f| f.into_error(&name, source))?;
         Ok(Template {
             size_hint: AtomicUsize::new(source.len() + 64),
             name,
             source: source.to_owned(),
             root,
-            slots: slots.names.len(),
+            slots: pass.slots.names.len(),
         })
     }
 
     /// Renders with one request's variables. Errors carry the template name
     /// and the position of the node that failed.
     pub fn render(&self, vars: &Variables<'_>) -> Result<Rendered, Error> {
-        let body = OnceCell::new();
         let hint = self.size_hint.load(Ordering::Relaxed);
-        let rendered = eval::render(&self.root, self.slots, vars, &body, hint)
+        let rendered = eval::render(&self.root, self.slots, vars, hint)
             .map_err(|f| f.into_error(&self.name, &self.source))?;
         let len = rendered.body.len();
         if len > hint && len <= crate::limits::MAX_OUTPUT_BYTES / 8 {
@@ -80,6 +83,13 @@ impl Template {
     pub fn source(&self) -> &str {
         &self.source
     }
+}
+
+/// What the load-time pass gathers while it walks a template.
+#[derive(Default)]
+struct Pass {
+    slots: Slots,
+    members: Members,
 }
 
 /// The variable names of a template; a name's number is its slot.
@@ -103,42 +113,53 @@ impl Slots {
 /// Compiles literal arguments: `$input.path('...')` / `$input.json('...')`
 /// JSONPaths and the patterns of `replaceAll`, `replaceFirst`, `matches`
 /// and `split`, so a bad one fails at load and a good one is not parsed per
-/// request. Also gives every variable its slot.
-fn precompile_block(block: &mut Block, slots: &mut Slots) -> Fallible<()> {
+/// request. Also gives every variable its slot, and notes the members read
+/// on builtins and the variables bound, for [`Members::check`].
+fn precompile_block(block: &mut Block, pass: &mut Pass) -> Fallible<()> {
     for node in &mut block.nodes {
         match node {
             Node::Text(_) | Node::Break | Node::Stop => {}
-            Node::Ref(r) => precompile_ref(r, slots)?,
-            Node::EscapedRef { reference, .. } => precompile_ref(reference, slots)?,
+            Node::Ref(r) => {
+                pass.members.read(r);
+                precompile_ref(r, pass)?;
+            }
+            // Printed as written: nothing is read.
+            Node::EscapedRef { reference, .. } => precompile_ref(reference, pass)?,
             Node::Set(s) => {
-                precompile_ref(&mut s.target, slots)?;
-                precompile_expr(&mut s.value, slots)?;
+                if s.target.parts.is_empty() {
+                    pass.members.bind(&s.target.root);
+                }
+                pass.members.read(&s.target);
+                precompile_ref(&mut s.target, pass)?;
+                precompile_expr(&mut s.value, pass)?;
             }
             Node::If(i) => {
                 for (cond, body) in &mut i.branches {
-                    precompile_expr(cond, slots)?;
-                    precompile_block(body, slots)?;
+                    precompile_expr(cond, pass)?;
+                    precompile_block(body, pass)?;
                 }
                 if let Some(b) = &mut i.otherwise {
-                    precompile_block(b, slots)?;
+                    precompile_block(b, pass)?;
                 }
             }
             Node::Foreach(f) => {
-                f.slot = slots.of(&f.var);
-                precompile_expr(&mut f.iterable, slots)?;
-                precompile_block(&mut f.body, slots)?;
+                pass.members.bind(&f.var);
+                f.slot = pass.slots.of(&f.var);
+                precompile_expr(&mut f.iterable, pass)?;
+                precompile_block(&mut f.body, pass)?;
             }
             Node::Define(d) => {
-                d.slot = slots.of(&d.name);
-                precompile_block(&mut d.body, slots)?;
+                pass.members.bind(&d.name);
+                d.slot = pass.slots.of(&d.name);
+                precompile_block(&mut d.body, pass)?;
             }
         }
     }
     Ok(())
 }
 
-fn precompile_ref(r: &mut Reference, slots: &mut Slots) -> Fallible<()> {
-    r.slot = slots.of(&r.root);
+fn precompile_ref(r: &mut Reference, pass: &mut Pass) -> Fallible<()> {
+    r.slot = pass.slots.of(&r.root);
     if let (
         Root::Util,
         [
@@ -156,7 +177,7 @@ fn precompile_ref(r: &mut Reference, slots: &mut Slots) -> Fallible<()> {
     for (i, part) in r.parts.iter_mut().enumerate() {
         match part {
             Part::Property { .. } => {}
-            Part::Index { index, .. } => precompile_expr(index, slots)?,
+            Part::Index { index, .. } => precompile_expr(index, pass)?,
             Part::Method {
                 name,
                 args,
@@ -164,7 +185,7 @@ fn precompile_ref(r: &mut Reference, slots: &mut Slots) -> Fallible<()> {
                 pre,
             } => {
                 for a in args.iter_mut() {
-                    precompile_expr(a, slots)?;
+                    precompile_expr(a, pass)?;
                 }
                 let Some(Expr {
                     kind: ExprKind::Str(lit),
@@ -191,20 +212,23 @@ fn precompile_ref(r: &mut Reference, slots: &mut Slots) -> Fallible<()> {
     Ok(())
 }
 
-fn precompile_expr(e: &mut Expr, slots: &mut Slots) -> Fallible<()> {
+fn precompile_expr(e: &mut Expr, pass: &mut Pass) -> Fallible<()> {
     match &mut e.kind {
         ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => Ok(()),
-        ExprKind::Interpolated(b) => precompile_block(b, slots),
-        ExprKind::Ref(r) => precompile_ref(r, slots),
-        ExprKind::List(items) => items.iter_mut().try_for_each(|i| precompile_expr(i, slots)),
+        ExprKind::Interpolated(b) => precompile_block(b, pass),
+        ExprKind::Ref(r) => {
+            pass.members.read(r);
+            precompile_ref(r, pass)
+        }
+        ExprKind::List(items) => items.iter_mut().try_for_each(|i| precompile_expr(i, pass)),
         ExprKind::Map(entries) => entries.iter_mut().try_for_each(|(k, v)| {
-            precompile_expr(k, slots)?;
-            precompile_expr(v, slots)
+            precompile_expr(k, pass)?;
+            precompile_expr(v, pass)
         }),
         ExprKind::Range(a, b) | ExprKind::Binary(_, a, b) => {
-            precompile_expr(a, slots)?;
-            precompile_expr(b, slots)
+            precompile_expr(a, pass)?;
+            precompile_expr(b, pass)
         }
-        ExprKind::Not(a) => precompile_expr(a, slots),
+        ExprKind::Not(a) => precompile_expr(a, pass),
     }
 }

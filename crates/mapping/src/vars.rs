@@ -8,6 +8,9 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use crate::body::{Body, BodyView};
+use crate::params::Params;
+
 /// Everything a template may reference during one render.
 #[derive(Debug, Clone, Copy)]
 pub struct Variables<'a> {
@@ -23,17 +26,20 @@ pub struct Variables<'a> {
 /// The payload and parameters behind `$input`.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
-    /// The raw body as text. An empty body is rendered by `$input.body` as `{}`,
+    /// The body: its text for `$input.body`, its document for `$input.path`
+    /// and `$input.json`. An empty body is rendered by `$input.body` as `{}`,
     /// as API Gateway does.
-    pub body: &'a str,
-    /// Path parameters, by name (`{stream-name}` gives `stream-name`).
-    pub path: &'a [(String, String)],
-    /// Query string parameters in arrival order; a repeated name keeps every
-    /// value here, and single-value lookups use the last one.
-    pub querystring: &'a [(String, String)],
-    /// Request headers in arrival order. Names are matched case-insensitively,
-    /// because HTTP header names are case-insensitive and servers lower-case them.
-    pub header: &'a [(String, String)],
+    pub(crate) body: &'a dyn BodyView,
+    /// The method request's path, query string and header values. In a
+    /// response template they are still the method request's.
+    pub params: Params<'a>,
+}
+
+impl<'a> Input<'a> {
+    /// `$input` over a body and the method request's parameters.
+    pub fn new(body: &'a Body<'_>, params: Params<'a>) -> Input<'a> {
+        Input { body, params }
+    }
 }
 
 /// `$context`: the request's context variables. Fields that do not apply are
@@ -60,6 +66,8 @@ pub struct Context {
     pub request_time_epoch: i64,
     pub domain_name: String,
     pub domain_prefix: String,
+    /// The `X-Amzn-Trace-Id` passed on to the integration.
+    pub xray_trace_id: String,
     pub identity: Identity,
     /// `$context.error.*`, set only when rendering a gateway response.
     pub error: Option<ErrorContext>,
@@ -100,6 +108,7 @@ impl Context {
             "requestTime" => &self.request_time,
             "domainName" => &self.domain_name,
             "domainPrefix" => &self.domain_prefix,
+            "xrayTraceId" => &self.xray_trace_id,
             _ => return None,
         })
     }

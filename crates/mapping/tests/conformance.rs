@@ -28,7 +28,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use gateway_mapping::{Context, ErrorContext, Identity, Input, Overrides, Template, Variables};
+use gateway_mapping::{
+    Body, Context, ErrorContext, Identity, Input, Overrides, Params, Template, Variables,
+};
 use serde_json::Value;
 
 struct Case {
@@ -110,6 +112,7 @@ fn context(v: Option<&Value>) -> Context {
             .unwrap_or(0),
         domain_name: get("domainName"),
         domain_prefix: get("domainPrefix"),
+        xray_trace_id: get("xrayTraceId"),
         identity: Identity {
             source_ip: id("sourceIp"),
             user_agent: id("userAgent"),
@@ -185,6 +188,7 @@ fn run(case: &Case) -> Result<(), String> {
         (None, Some(j)) => j.to_string(),
         (None, None) => String::new(),
     };
+    let body = Body::new(&body);
     let path = pairs(request.get("path"));
     let query = pairs(request.get("querystring"));
     let header = pairs(request.get("header"));
@@ -192,12 +196,14 @@ fn run(case: &Case) -> Result<(), String> {
     let stage: BTreeMap<String, String> =
         pairs(request.get("stageVariables")).into_iter().collect();
     let vars = Variables {
-        input: Input {
-            body: &body,
-            path: &path,
-            querystring: &query,
-            header: &header,
-        },
+        input: Input::new(
+            &body,
+            Params {
+                path: &path,
+                querystring: &query,
+                header: &header,
+            },
+        ),
         context: &ctx,
         stage_variables: &stage,
     };

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use gateway_mapping::{Context, Input, Template, Variables};
+use gateway_mapping::{Body, Context, Input, Params, Template, Variables};
 
 /// xorshift64*: deterministic, no dependency.
 struct Rng(u64);
@@ -116,13 +116,15 @@ fn render(template: &str, body: &str) -> Result<String, String> {
     let context = Context::default();
     let stage = BTreeMap::new();
     let path = [("p".to_string(), "v".to_string())];
+    let body = Body::new(body);
     let vars = Variables {
-        input: Input {
-            body,
-            path: &path,
-            querystring: &[],
-            header: &[],
-        },
+        input: Input::new(
+            &body,
+            Params {
+                path: &path,
+                ..Params::default()
+            },
+        ),
         context: &context,
         stage_variables: &stage,
     };

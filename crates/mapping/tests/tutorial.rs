@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use gateway_mapping::{Context, Input, Template, Variables};
+use gateway_mapping::{Body, Context, Input, Params, Template, Variables};
 
 struct Req<'a> {
     body: &'a str,
@@ -28,13 +28,16 @@ fn render(name: &str, template: &str, req: &Req<'_>) -> String {
     let t = Template::compile(name, template).unwrap_or_else(|e| panic!("{e:#}"));
     let context = Context::default();
     let stage = BTreeMap::new();
+    let body = Body::new(req.body);
     let vars = Variables {
-        input: Input {
-            body: req.body,
-            path: &req.path,
-            querystring: &req.query,
-            header: &req.header,
-        },
+        input: Input::new(
+            &body,
+            Params {
+                path: &req.path,
+                querystring: &req.query,
+                header: &req.header,
+            },
+        ),
         context: &context,
         stage_variables: &stage,
     };

@@ -9,9 +9,10 @@ use gateway_integration::{
     AwsUri, Call, Credentials, Endpoint, EndpointSource, Operation, Service, Signer, parse_http_uri,
 };
 
+use gateway_mapping::params::{self, Side, Target};
+
 use crate::api::{Backend, Integration};
 use crate::config::{IntegrationConfig, IntegrationType};
-use crate::params::{self, Side, Target};
 
 use super::{Problems, Shared, child, responses, substitute_stage_variables, templates};
 

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::api::{Model, ParameterLocation, Validation};
+use gateway_mapping::params;
+
+use crate::api::{Model, Validation};
 use crate::config::{Loaded, MethodConfig};
 
 use super::{Problems, Shared, child};
@@ -103,7 +105,8 @@ pub(super) fn validation(
     for (parameter, &required) in &raw.request_parameters {
         let mut path = key("request_parameters");
         path.push(parameter);
-        match parse_declared(parameter) {
+        // The grammar of the mapping sources that read the same parameter.
+        match params::parse_declared(parameter) {
             Ok((location, name)) => {
                 if required && check_parameters {
                     validation.required.push((location, name));
@@ -126,40 +129,54 @@ pub(super) fn validation(
     (problems.list.len() == before).then_some(validation)
 }
 
-/// `method.request.{path,querystring,header}.<name>`.
-fn parse_declared(key: &str) -> Result<(ParameterLocation, String), String> {
-    let expected =
-        || format!("expected `method.request.{{path,querystring,header}}.<name>`, got `{key}`");
-    let rest = key.strip_prefix("method.request.").ok_or_else(expected)?;
-    let (location, name) = rest.split_once('.').ok_or_else(expected)?;
-    if name.is_empty() {
-        return Err(expected());
-    }
-    let location = match location {
-        "path" => ParameterLocation::Path,
-        "querystring" => ParameterLocation::QueryString,
-        "header" => ParameterLocation::Header,
-        _ => return Err(expected()),
-    };
-    Ok((location, name.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::path::Path;
+
+    use gateway_integration::Credentials;
+    use gateway_mapping::params::Location;
+
+    use crate::compile::{Environment, compile};
+    use crate::config::Loaded;
+
+    fn compile_yaml(declared: &str) -> Result<crate::api::Api, String> {
+        let yaml = format!(
+            "aws:\n  region: us-east-1\nrequest_validators:\n  params:\n    validate_request_parameters: true\nresources:\n  /s/{{name}}:\n    GET:\n      request_validator: params\n      request_parameters:\n{declared}      integration:\n        type: mock\n"
+        );
+        let loaded = Loaded::from_str(Path::new("t.yaml"), &yaml).unwrap();
+        let environment = Environment {
+            env: |_| None,
+            credentials: Credentials::fixed("a", "b", None),
+        };
+        compile(&loaded, &environment).map_err(|e| e.to_string())
+    }
 
     #[test]
-    fn parses_declared_parameters() {
+    fn declared_parameters_are_parsed_as_mapping_sources() {
+        let api = compile_yaml(
+            "        method.request.path.name: true\n        method.request.querystring.shard-id: true\n        method.request.header.Shard-Iterator: false\n",
+        )
+        .unwrap();
+        let method = api.router.at("GET", "/s/x").unwrap().value.clone();
         assert_eq!(
-            parse_declared("method.request.querystring.shard-id").unwrap(),
-            (ParameterLocation::QueryString, "shard-id".to_string())
+            method.validation.required,
+            [
+                (Location::Path, "name".to_string()),
+                (Location::QueryString, "shard-id".to_string()),
+            ]
         );
-        assert_eq!(
-            parse_declared("method.request.header.Shard-Iterator").unwrap(),
-            (ParameterLocation::Header, "Shard-Iterator".to_string())
+
+        let error = compile_yaml(
+            "        method.request.body.x: true\n        method.request.header.a b: true\n",
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("expected `method.request.{path,querystring,header}.<name>`, got `method.request.body.x`"),
+            "{error}"
         );
-        assert!(parse_declared("method.request.body.x").is_err());
-        assert!(parse_declared("method.request.path.").is_err());
-        assert!(parse_declared("integration.request.path.x").is_err());
+        assert!(
+            error.contains("`method.request.header.a b`: a parameter name is made of letters, digits, `.`, `_`, `$` and `-`"),
+            "{error}"
+        );
     }
 }

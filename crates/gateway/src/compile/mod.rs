@@ -301,7 +301,32 @@ fn child<'a>(at: &[&'a str], key: &'a str) -> Vec<&'a str> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
+
+    /// A member `$util`, `$input` or `$context` lacks is refused at load, at
+    /// its place in the file.
+    #[test]
+    fn unknown_template_member_names_file_line_and_column() {
+        let yaml = concat!(
+            "aws:\n  region: us-east-1\nresources:\n  /s:\n    POST:\n      integration:\n",
+            "        type: aws\n        service: kinesis\n        action: PutRecord\n",
+            "        request_templates:\n          application/json: |\n",
+            "            {\n              \"Data\": \"$util.base64Encode($input.body)\",\n",
+            "              \"Key\": \"$util.escapeJavascript($input.path('$.k'))\"\n            }\n",
+        );
+        let loaded = Loaded::from_str(Path::new("t.yaml"), yaml).unwrap();
+        let environment = Environment {
+            env: |_| None,
+            credentials: Credentials::fixed("a", "b", None),
+        };
+        let error = compile(&loaded, &environment).unwrap_err().to_string();
+        assert!(
+            error.contains("t.yaml:14:29: resources./s.POST.integration.request_templates.application/json: template error: POST /s application/json:3:17: unknown method `$util.escapeJavascript`; did you mean `escapeJavaScript`?"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn short_ids_are_stable_and_look_like_api_gateways() {

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use gateway_mapping::params::{self, Side, Source, Target};
 use http::{HeaderName, StatusCode};
 
 use crate::api::{Custom, GatewayResponses, IntegrationResponse};
 use crate::config::{IntegrationResponseConfig, Loaded};
 use crate::error::ResponseType;
-use crate::params::{self, Side, Source, Target};
 
 use super::{Problems, child, templates};
 

@@ -4,14 +4,14 @@
 
 use bytes::Bytes;
 use gateway_integration::OutboundRequest;
-use gateway_mapping::{Overrides, Variables};
+use gateway_mapping::params::{Scope, Target};
+use gateway_mapping::{Body, Overrides, Variables};
 
-use super::request::{Routed, text};
+use super::request::Routed;
 use crate::api::{Api, Integration, media_type};
 use crate::config::{JsonGuard, PassthroughBehavior};
 use crate::error::{Cause, GatewayError, ResponseType};
 use crate::json_guard;
-use crate::params::{Scope, Target};
 
 /// An integration request ready to sign and send.
 #[derive(Debug)]
@@ -21,12 +21,12 @@ pub struct Prepared {
     pub template: Option<String>,
 }
 
-/// Builds the integration request.
-pub fn build(api: &Api, routed: &Routed<'_>) -> Result<Prepared, GatewayError> {
+/// Builds the integration request from the method request and its `body`,
+/// parsed at most once for the mappings and the template.
+pub fn build(api: &Api, routed: &Routed<'_>, body: &Body<'_>) -> Result<Prepared, GatewayError> {
     let integration = &routed.method.integration;
     let request = routed.request;
-    let body_text = text(&request.body);
-    let input = routed.input(&body_text);
+    let input = routed.input(body);
     let variables = Variables {
         input,
         context: routed.context,
@@ -67,7 +67,12 @@ pub fn build(api: &Api, routed: &Routed<'_>) -> Result<Prepared, GatewayError> {
         }
     }
 
-    let scope = Scope::new(input, None, routed.context, &api.stage.variables);
+    let scope = Scope {
+        request: input,
+        response: None,
+        context: routed.context,
+        stage_variables: &api.stage.variables,
+    };
     let mut query: Vec<(String, String)> = Vec::new();
     let mut path: Vec<(String, String)> = Vec::new();
     for (target, source) in &integration.request_parameters {

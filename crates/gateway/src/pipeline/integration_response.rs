@@ -4,14 +4,14 @@
 
 use bytes::Bytes;
 use gateway_integration::{AwsError, InboundResponse};
-use gateway_mapping::{Input, Overrides, Variables};
+use gateway_mapping::params::{ResponseView, Scope};
+use gateway_mapping::{Body, Overrides, Variables};
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
 use super::request::{Routed, insert_request_id, text};
 use crate::api::Api;
 use crate::error::{Cause, GatewayError};
-use crate::params::{ResponseView, Scope};
 
 /// The method response for the backend's answer.
 ///
@@ -52,7 +52,9 @@ pub fn respond(
     // Nothing on the response side reads the method request's body: in a
     // template `$input` is the backend's, and response parameters may not
     // map `method.request.body`.
-    let backend_body = text(&inbound.body);
+    let backend_text = text(&inbound.body);
+    let backend_body = Body::new(&backend_text);
+    let no_request_body = Body::new("");
     let mut status = selected.status;
     let mut content_type = inbound.headers.get(header::CONTENT_TYPE).cloned();
     let mut overrides = Overrides::default();
@@ -60,10 +62,7 @@ pub fn respond(
         Some((media_type, template)) => {
             // In a response template, `$input` is the backend's body; the
             // parameters are still the method request's.
-            let input = Input {
-                body: &backend_body,
-                ..routed.input("")
-            };
+            let input = routed.input(&backend_body);
             let variables = Variables {
                 input,
                 context: routed.context,
@@ -85,15 +84,18 @@ pub fn respond(
         header::CONTENT_TYPE,
         content_type.unwrap_or_else(|| HeaderValue::from_static("application/json")),
     );
-    let scope = Scope::new(
-        routed.input(""),
-        Some(ResponseView {
-            headers: &inbound.headers,
-            body: &backend_body,
-        }),
-        routed.context,
-        &api.stage.variables,
-    );
+    // Only response mappings read the backend's headers as text.
+    let backend_headers = if selected.parameters.is_empty() {
+        Vec::new()
+    } else {
+        header_pairs(&inbound.headers)
+    };
+    let scope = Scope {
+        request: routed.input(&no_request_body),
+        response: Some(ResponseView::new(&backend_headers, &backend_body)),
+        context: routed.context,
+        stage_variables: &api.stage.variables,
+    };
     for (name, source) in &selected.parameters {
         if let Some(value) = source
             .resolve(&scope)
@@ -119,6 +121,19 @@ pub fn respond(
     insert_request_id(headers, request_id);
     *response.status_mut() = status;
     Ok(response)
+}
+
+/// Header values as text, in order, for response mappings.
+fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 /// No integration responses: the backend's status, content type and body reach

@@ -1,30 +1,25 @@
 //! The method request stage: the request validator's checks of required
 //! parameters and of the body against its model (400).
 
-use super::request::Routed;
-use crate::api::ParameterLocation;
-use crate::error::{GatewayError, ResponseType};
-use crate::params;
+use gateway_mapping::Body;
 
-/// The request validator: required parameters present and not blank, then
-/// the body against the model for its media type.
-pub fn validate(routed: &Routed<'_>) -> Result<(), GatewayError> {
+use super::request::Routed;
+use crate::error::{GatewayError, ResponseType};
+
+/// The request validator: required parameters present and not blank (read
+/// by the one lookup rule templates and mappings use), then the body against
+/// the model for its media type.
+pub fn validate(routed: &Routed<'_>, body: &Body<'_>) -> Result<(), GatewayError> {
     let validation = &routed.method.validation;
     let request = routed.request;
+    let params = routed.params();
     let missing: Vec<&str> = validation
         .required
         .iter()
         .filter(|(location, name)| {
-            let value = match location {
-                ParameterLocation::Path => routed
-                    .path_params
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.as_str()),
-                ParameterLocation::QueryString => params::last(&request.query, name, false),
-                ParameterLocation::Header => request.header(name),
-            };
-            value.is_none_or(|v| v.trim().is_empty())
+            params
+                .get(*location, name)
+                .is_none_or(|v| v.trim().is_empty())
         })
         .map(|(_, name)| name.as_str())
         .collect();
@@ -50,7 +45,8 @@ pub fn validate(routed: &Routed<'_>) -> Result<(), GatewayError> {
             format!("Invalid request body: {detail}"),
         )
     };
-    let body: serde_json::Value = serde_json::from_slice(&request.body)
+    let body = body
+        .to_json()
         .map_err(|e| invalid(format!("[the body is not JSON: {e}]")))?;
     let errors: Vec<String> = model
         .validator

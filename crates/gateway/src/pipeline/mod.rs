@@ -32,6 +32,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use gateway_mapping::Body;
 use http::Response;
 use http_body_util::Full;
 
@@ -96,10 +97,7 @@ pub async fn run(
 ) -> Result<Option<Response<Full<Bytes>>>, GatewayError> {
     route::check_limits(api, &exchange.request)?;
     let routed = route::route(api, exchange, body).await?;
-    // The method request and the integration request are synchronous, so
-    // nothing derived from the body is held across an await.
-    method_request::validate(&routed)?;
-    let prepared = integration_request::build(api, &routed)?;
+    let prepared = prepare(api, &routed)?;
     let integration = &routed.method.integration;
     let Some(inbound) = integrate(integration, prepared, dispatch, record).await? else {
         return Ok(None);
@@ -109,6 +107,16 @@ pub async fn run(
         call.error = Some(error.to_string());
     }
     response.map(Some)
+}
+
+/// The method request, then the integration request, reading one parsed
+/// body. It is not `Send`, so it lives in this synchronous function and is
+/// never held across an await.
+fn prepare(api: &Api, routed: &Routed<'_>) -> Result<Prepared, GatewayError> {
+    let text = text(&routed.request.body);
+    let body = Body::new(&text);
+    method_request::validate(routed, &body)?;
+    integration_request::build(api, routed, &body)
 }
 
 /// Calls the integration through `dispatch`, timing it.
@@ -211,7 +219,7 @@ mod tests {
             ..MethodRequest::default()
         };
         let mut exchange = Exchange::new(api, request, "id".into());
-        integration_request::build(api, &routed(api, &mut exchange))
+        prepare(api, &routed(api, &mut exchange))
             .map(|r| String::from_utf8(r.outbound.body.to_vec()).unwrap())
             .map_err(|e| e.kind.name())
     }
@@ -292,7 +300,7 @@ mod tests {
             ..MethodRequest::default()
         };
         let mut exchange = Exchange::new(&api, request, "id".into());
-        let outbound = integration_request::build(&api, &routed(&api, &mut exchange))
+        let outbound = prepare(&api, &routed(&api, &mut exchange))
             .unwrap()
             .outbound;
         assert_eq!(outbound.header("x-team"), Some("overridden"));
@@ -370,6 +378,106 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "the service answered 403 AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/writer/gw is not authorized to perform: kinesis:PutRecord"
+        );
+    }
+
+    /// The validator, a body mapping and the template read one parsed body.
+    #[test]
+    fn validator_mappings_and_template_read_one_body() {
+        let api = api_from(concat!(
+            "aws:\n  region: us-east-1\n  endpoint_url: http://127.0.0.1:9\n",
+            "models:\n  Keyed:\n    type: object\n    required: [k]\n",
+            "request_validators:\n  body:\n    validate_request_body: true\n",
+            "resources:\n  /b:\n    POST:\n      request_validator: body\n",
+            "      request_models:\n        application/json: Keyed\n",
+            "      integration:\n        type: aws\n        service: kinesis\n        action: PutRecord\n",
+            "        request_parameters:\n          integration.request.header.X-Key: method.request.body.k\n",
+            "        request_templates:\n          application/json: '{\"k\": \"$input.path(''$.k'')\"}'\n",
+        ));
+        let run = |body: &'static str| {
+            let request = MethodRequest {
+                method: "POST".into(),
+                path: "/b".into(),
+                body: Bytes::from_static(body.as_bytes()),
+                ..MethodRequest::default()
+            };
+            let mut exchange = Exchange::new(&api, request, "id".into());
+            prepare(&api, &routed(&api, &mut exchange)).map(|p| p.outbound)
+        };
+        let outbound = run(r#"{"k": "v"}"#).unwrap();
+        assert_eq!(outbound.header("x-key"), Some("v"));
+        assert_eq!(&outbound.body[..], br#"{"k": "v"}"#);
+
+        let error = run(r#"{"j": 1}"#).unwrap_err();
+        assert_eq!(error.kind, ResponseType::BadRequestBody);
+        assert_eq!(
+            error.message,
+            r#"Invalid request body: ["k" is a required property] (model Keyed)"#
+        );
+        for (body, reason) in [
+            ("k=v", "expected value at line 1 column 1"),
+            ("", "EOF while parsing a value at line 1 column 0"),
+        ] {
+            let error = run(body).unwrap_err();
+            assert_eq!(
+                error.message,
+                format!("Invalid request body: [the body is not JSON: {reason}]"),
+                "{body:?}"
+            );
+        }
+    }
+
+    /// Required parameters are read as templates and mappings read them: the
+    /// last of repeated values, header names in any case.
+    #[test]
+    fn required_parameters_follow_the_lookup_rule() {
+        let api = api_from(concat!(
+            "aws:\n  region: us-east-1\n  endpoint_url: http://127.0.0.1:9\n",
+            "request_validators:\n  params:\n    validate_request_parameters: true\n",
+            "resources:\n  /v/{id}:\n    POST:\n      request_validator: params\n",
+            "      request_parameters:\n        method.request.path.id: true\n",
+            "        method.request.querystring.q: true\n        method.request.header.X-Client-Id: true\n",
+            "      integration:\n        type: aws\n        service: kinesis\n        action: PutRecord\n",
+        ));
+        let check = |query: &[(&str, &str)], headers: &[(&str, &str)]| {
+            let pairs = |items: &[(&str, &str)]| {
+                items
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_string()))
+                    .collect()
+            };
+            let request = MethodRequest {
+                method: "POST".into(),
+                path: "/v/7".into(),
+                query: pairs(query),
+                headers: pairs(headers),
+                ..MethodRequest::default()
+            };
+            let mut exchange = Exchange::new(&api, request, "id".into());
+            method_request::validate(&routed(&api, &mut exchange), &Body::new(""))
+                .map_err(|e| e.message.to_string())
+        };
+        assert_eq!(
+            check(&[("q", "1")], &[("x-client-id", "c")]),
+            Ok(()),
+            "a header name in another case"
+        );
+        assert_eq!(
+            check(&[("q", "1"), ("q", " ")], &[("x-client-id", "c")]),
+            Err("Missing required request parameters: [q]".to_string()),
+            "the last of repeated values counts, and it is blank"
+        );
+        assert_eq!(
+            check(
+                &[("q", ""), ("q", "1")],
+                &[("X-Client-Id", "c"), ("x-client-id", "")]
+            ),
+            Err("Missing required request parameters: [X-Client-Id]".to_string())
+        );
+        assert_eq!(
+            check(&[("Q", "1")], &[]),
+            Err("Missing required request parameters: [X-Client-Id, q]".to_string()),
+            "query string names are compared exactly"
         );
     }
 

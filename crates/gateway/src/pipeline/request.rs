@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use gateway_mapping::{Context, Identity, Input};
+use gateway_mapping::params::Location;
+use gateway_mapping::{Body, Context, Identity, Input, Params};
 
 use crate::api::{Api, Method, media_type};
 
@@ -31,11 +32,14 @@ pub struct MethodRequest {
 }
 
 impl MethodRequest {
+    /// The value of header `name`, by the rule of [`Params`]: the last of a
+    /// repeated header.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        let params = Params {
+            header: &self.headers,
+            ..Params::default()
+        };
+        params.get(Location::Header, name)
     }
 
     /// The media type of `Content-Type`; `application/json` when absent, as in
@@ -93,6 +97,7 @@ impl Exchange {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as i64),
             domain_name: request.header("host").unwrap_or_default().to_string(),
+            xray_trace_id: request.trace_id.clone(),
             identity: Identity {
                 source_ip: request.source_ip.clone(),
                 user_agent: request.header("user-agent").unwrap_or_default().to_string(),
@@ -111,15 +116,19 @@ impl Exchange {
         self.route.as_ref().map(|r| &r.method)
     }
 
-    /// `$input` of the method request, as far as it is known: before routing
-    /// there are no path parameters.
-    pub fn input<'a>(&'a self, body: &'a str) -> Input<'a> {
-        Input {
-            body,
+    /// The method request's parameters, as far as they are known: before
+    /// routing there are no path parameters.
+    pub fn params(&self) -> Params<'_> {
+        Params {
             path: self.route.as_ref().map_or(&[], |r| &r.path_params),
             querystring: &self.request.query,
             header: &self.request.headers,
         }
+    }
+
+    /// `$input` of the method request, with `body`.
+    pub fn input<'a>(&'a self, body: &'a Body<'_>) -> Input<'a> {
+        Input::new(body, self.params())
     }
 }
 
@@ -147,14 +156,20 @@ impl<'a> Routed<'a> {
         self.method
     }
 
-    /// `$input` of the method request.
-    pub fn input(&self, body: &'a str) -> Input<'a> {
-        Input {
-            body,
+    /// The method request's parameters: the route's path parameters, the
+    /// query string and the headers.
+    pub fn params(&self) -> Params<'a> {
+        Params {
             path: self.path_params,
             querystring: &self.request.query,
             header: &self.request.headers,
         }
+    }
+
+    /// `$input`: `body` (the method request's, or in a response template the
+    /// backend's) and the method request's parameters.
+    pub fn input(&self, body: &'a Body<'_>) -> Input<'a> {
+        Input::new(body, self.params())
     }
 }
 

@@ -17,9 +17,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 
 use super::{Doc, Member, Members};
 
-/// Parses a whole JSON text; `None` if it is not JSON. The reason is not
-/// reported anywhere: a body that does not parse is used as a string.
-pub(crate) fn parse(text: &str) -> Option<Doc<'_>> {
+/// Parses a whole JSON text, or says why it is not JSON.
+pub(crate) fn parse(text: &str) -> Result<Doc<'_>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     let mut stacks = Stacks {
         // Sized for a typical body so the stacks rarely grow.
@@ -31,10 +30,12 @@ pub(crate) fn parse(text: &str) -> Option<Doc<'_>> {
         stacks: &mut stacks,
         to: To::Root,
     }
-    .deserialize(&mut de)
-    .ok()?;
-    de.end().ok()?;
-    stacks.items.pop()
+    .deserialize(&mut de)?;
+    de.end()?;
+    stacks
+        .items
+        .pop()
+        .ok_or_else(|| de::Error::custom("no value"))
 }
 
 /// Work stacks shared by the whole parse. Values are pushed here as they
@@ -240,10 +241,10 @@ mod tests {
 
     use super::*;
 
-    /// The tree `serde_json` builds, in `Doc` form, or `None` if it refuses
-    /// the text. Duplicate keys are avoided by the inputs (serde's map keeps
-    /// one of them).
-    fn reference(text: &str) -> Option<Doc<'static>> {
+    /// The tree `serde_json` builds, in `Doc` form, or its error message if
+    /// it refuses the text. Duplicate keys are avoided by the inputs (serde's
+    /// map keeps one of them).
+    fn reference(text: &str) -> Result<Doc<'static>, String> {
         fn conv(v: &Value) -> Doc<'static> {
             match v {
                 Value::Null => Doc::Null,
@@ -261,7 +262,9 @@ mod tests {
                 )),
             }
         }
-        serde_json::from_str::<Value>(text).ok().map(|v| conv(&v))
+        serde_json::from_str::<Value>(text)
+            .map(|v| conv(&v))
+            .map_err(|e| e.to_string())
     }
 
     /// Equal, with floats compared bit for bit (so `-0.0` is not `0.0`):
@@ -302,12 +305,14 @@ mod tests {
         }
     }
 
+    /// The same tree as `serde_json`, or the same error: the validator
+    /// reports it for a body that is not JSON.
     fn check(text: &str) {
-        let ours = parse(text).map(dedup);
+        let ours = parse(text).map(dedup).map_err(|e| e.to_string());
         let theirs = reference(text);
         match (&ours, &theirs) {
-            (Some(a), Some(b)) => assert!(same(a, b), "{text:?}: {a:?} != {b:?}"),
-            (None, None) => {}
+            (Ok(a), Ok(b)) => assert!(same(a, b), "{text:?}: {a:?} != {b:?}"),
+            (Err(a), Err(b)) => assert_eq!(a, b, "{text:?}"),
             _ => panic!("{text:?}: ours {ours:?}, serde_json {theirs:?}"),
         }
     }
@@ -508,13 +513,16 @@ mod tests {
         }
         assert!(matches!(
             parse("\"abcdefgh\""),
-            Some(Doc::Str(Cow::Borrowed("abcdefgh")))
+            Ok(Doc::Str(Cow::Borrowed("abcdefgh")))
         ));
         assert!(matches!(
             parse("\"abcdefghijklmnop\\n\""),
-            Some(Doc::Str(Cow::Owned(s))) if s == "abcdefghijklmnop\n"
+            Ok(Doc::Str(Cow::Owned(s))) if s == "abcdefghijklmnop\n"
         ));
-        assert!(parse("\"a\u{1f}b\"").is_none());
+        assert_eq!(
+            parse("\"a\u{1f}b\"").map_err(|e| e.to_string()),
+            Err("control character (\\u0000-\\u001F) found while parsing a string at line 1 column 3".to_string())
+        );
     }
 
     /// Floats are correctly rounded (`serde_json`'s `float_roundtrip`), so
@@ -535,7 +543,7 @@ mod tests {
             "1.00000000000000011102230246251565404236316680908203125",
             "7.038531e-26",
         ] {
-            let Some(Doc::Float(f)) = parse(text) else {
+            let Ok(Doc::Float(f)) = parse(text) else {
                 panic!("{text}: not a float")
             };
             let expected: f64 = text.parse().unwrap();

@@ -10,6 +10,7 @@ use super::Eval;
 use crate::ast::{Encoder, LoopField, Precompiled};
 use crate::error::{Failure, Fallible};
 use crate::jsonpath::{JsonPath, Matches};
+use crate::params::Location;
 use crate::render;
 use crate::util;
 use crate::value::{Builtin, Map, Value};
@@ -20,10 +21,9 @@ impl<'a> Eval<'a> {
         let ctx = vars.context;
         match b {
             Builtin::Input => match name {
-                "body" => Value::Str(if vars.input.body.is_empty() {
-                    "{}"
-                } else {
-                    vars.input.body
+                "body" => Value::Str(match vars.input.body.text() {
+                    "" => "{}",
+                    text => text,
                 }),
                 "params" => self.params_map(),
                 _ => Value::Null,
@@ -115,46 +115,27 @@ impl<'a> Eval<'a> {
         Some(Value::new_map(entries))
     }
 
-    /// `$input.params()`: `{path={...}, querystring={...}, header={...}}`.
+    /// `$input.params()`: `{path={...}, querystring={...}, header={...}}`,
+    /// each name once with the value `$input.params('x')` would give.
     fn params_map(&self) -> Value<'a> {
-        let input = &self.vars.input;
-        let section = |pairs: &'a [(String, String)], ci: bool| {
-            let mut m = Map {
-                entries: Vec::with_capacity(pairs.len()),
-                case_insensitive: ci,
+        let params = self.vars.input.params;
+        let section = |location: Location| {
+            let entries = params
+                .entries(location)
+                .into_iter()
+                .map(|(k, v)| (Rc::from(k), Value::Str(v)))
+                .collect();
+            Value::Map(Rc::new(RefCell::new(Map {
+                entries,
+                case_insensitive: location == Location::Header,
                 entry: false,
-            };
-            for (k, v) in pairs {
-                // A repeated name keeps its last value, as single-value lookups do.
-                m.insert(Rc::from(k.as_str()), Value::Str(v));
-            }
-            Value::Map(Rc::new(RefCell::new(m)))
+            })))
         };
         Value::new_map(vec![
-            ("path".into(), section(input.path, false)),
-            ("querystring".into(), section(input.querystring, false)),
-            ("header".into(), section(input.header, true)),
+            ("path".into(), section(Location::Path)),
+            ("querystring".into(), section(Location::QueryString)),
+            ("header".into(), section(Location::Header)),
         ])
-    }
-
-    /// `$input.params('x')`: path, then query string, then header (header
-    /// names case-insensitively). The last of repeated values wins.
-    fn param(&self, name: &str) -> Value<'a> {
-        let input = &self.vars.input;
-        let found = input
-            .path
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .or_else(|| input.querystring.iter().rev().find(|(k, _)| k == name))
-            .or_else(|| {
-                input
-                    .header
-                    .iter()
-                    .rev()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            });
-        found.map_or(Value::Null, |(_, v)| Value::Str(v))
     }
 
     fn path_arg(
@@ -217,10 +198,10 @@ impl<'a> Eval<'a> {
                 Ok(Value::string(s))
             }
             (Builtin::Input, "params", 0) => Ok(self.params_map()),
-            (Builtin::Input, "params", 1) => Ok(match args[0].as_str() {
-                Some(n) => self.param(n),
-                None => Value::Null,
-            }),
+            (Builtin::Input, "params", 1) => Ok(args[0]
+                .as_str()
+                .and_then(|name| self.vars.input.params.find(name))
+                .map_or(Value::Null, Value::Str)),
             (Builtin::Input, "getBody", 0) => Ok(self.builtin_property(b, "body")),
             (Builtin::Util, _, 1) => {
                 let Some(text) = self.arg_text(&args[0])? else {

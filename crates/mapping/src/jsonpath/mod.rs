@@ -1,0 +1,253 @@
+//! JSONPath in the Jayway dialect that API Gateway documents for
+//! `$input.path`, `$input.json` and the `*.body.<path>` mapping expressions.
+//!
+//! Written here rather than taken from an RFC 9535 crate because the two
+//! dialects differ where templates notice: Jayway accepts hyphens in dot
+//! names (`$.partition-key`), prepends `$.` to a path without a root, and
+//! distinguishes *definite* paths (only names and single indexes: the result
+//! is one value or nothing) from *indefinite* ones (wildcards, `..`, slices,
+//! unions, filters: the result is always a list). Definite paths are the
+//! common case and are evaluated without allocating.
+//!
+//! RFC 9535 crates were tried behind this API (`serde_json_path` 0.7,
+//! `jsonpath-rust` 1.0) and not taken, for these reasons:
+//! - Queries run on the borrowed body tree (`doc::Doc`). `serde_json_path`
+//!   queries only `serde_json::Value`, so each render with an indefinite path
+//!   would first copy the body into one, which costs more than the parse.
+//!   `jsonpath-rust` can query the tree, but formats a normalized-path string
+//!   for every node it visits: about ten times slower on `$.records[*].data`.
+//! - Both compile a filter's regex again for every node tested, under
+//!   `regex`'s default limits; here it is compiled once, at load, within
+//!   [`crate::limits::MAX_REGEX_SIZE`]. A regex filter over 100 records took
+//!   45 to 160 times longer, and the number of nodes is the request's to
+//!   choose.
+//! - The Jayway syntax (hyphens in names inside filters too, `=~ /re/i`,
+//!   quoted names with Jayway's escapes) and this module's error messages
+//!   would need an adapter that scans the whole grammar, as large as the
+//!   parser in `parse.rs`; and RFC 9535 refuses comparisons with indefinite
+//!   operands (`[?(@[*].price > 9)]`) that Jayway parses.
+//!
+//! Supported: `$`, `.name`, `['name']`, `["name"]`, `['a','b']`, `[0]`, `[-1]`,
+//! `[0,2]`, `[1:3]`, `[:2]`, `[-2:]`, `[::2]`, `.*`, `[*]`, `..name`, `..*`,
+//! `..[0]`, and filters `[?(...)]` with `@`/`$` paths, literals (numbers,
+//! quoted strings, `true`, `false`, `null`), `== != < <= > >=`, `=~ /re/i`,
+//! `&&`, `||`, `!` and parentheses. Jayway's functions (`.length()`) and
+//! script expressions (`[(@.length-1)]`) are not.
+//!
+//! The module is in two halves: `parse.rs` turns the text into steps and
+//! filters, `query.rs` runs them on any document that implements [`Node`].
+
+mod parse;
+mod query;
+
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Failure, Fallible, Span};
+
+pub(crate) use query::{Node, Scalar};
+
+/// A compiled JSONPath.
+#[derive(Debug, Clone)]
+pub struct JsonPath {
+    source: String,
+    steps: Vec<Step>,
+    definite: bool,
+}
+
+/// The result of a query, with Jayway's semantics.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Matches<'v, N = Value> {
+    /// A definite path that matched nothing.
+    Missing,
+    /// A definite path's value.
+    One(&'v N),
+    /// An indefinite path's values, in document order (possibly none).
+    Many(Vec<&'v N>),
+}
+
+impl Matches<'_> {
+    /// The value as Jayway returns it: the single value, a JSON array of the
+    /// matches, or `None` when a definite path is missing.
+    pub fn to_value(&self) -> Option<Value> {
+        match self {
+            Matches::Missing => None,
+            Matches::One(v) => Some((*v).clone()),
+            Matches::Many(vs) => Some(Value::Array(vs.iter().map(|v| (*v).clone()).collect())),
+        }
+    }
+}
+
+/// One step of a compiled path.
+#[derive(Debug, Clone)]
+enum Step {
+    Name(String),
+    Names(Vec<String>),
+    Index(i64),
+    Indexes(Vec<i64>),
+    Slice(Option<i64>, Option<i64>, i64),
+    Wildcard,
+    /// `..` followed by the step applied to every descendant (and self).
+    Descend(Box<Step>),
+    Filter(Filter),
+}
+
+#[derive(Debug, Clone)]
+enum Filter {
+    Or(Box<Filter>, Box<Filter>),
+    And(Box<Filter>, Box<Filter>),
+    Not(Box<Filter>),
+    Exists(Operand),
+    Compare(Operand, Cmp, Operand),
+    Matches(Operand, Box<regex::Regex>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone)]
+enum Operand {
+    Current(Vec<Step>),
+    Root(Vec<Step>),
+    Literal(Value),
+}
+
+impl JsonPath {
+    /// Compiles a path. A path not starting with `$` or `@` gets `$.` in front,
+    /// as Jayway does, so `a.b` means `$.a.b`.
+    pub fn compile(path: &str) -> Result<JsonPath, Error> {
+        let trimmed = path.trim();
+        let (text, shift) = if trimmed.starts_with('$') || trimmed.starts_with('@') {
+            (trimmed.to_owned(), 0)
+        } else {
+            (format!("$.{trimmed}"), 2)
+        };
+        let lead = path.len() - path.trim_start().len();
+        let mut p = parse::PathParser { s: &text, pos: 1 };
+        let result = p.steps(false);
+        match result {
+            Ok(steps) => {
+                let definite = steps
+                    .iter()
+                    .all(|s| matches!(s, Step::Name(_) | Step::Index(_)));
+                Ok(JsonPath {
+                    source: path.to_owned(),
+                    steps,
+                    definite,
+                })
+            }
+            Err((at, msg)) => {
+                let column = path[..(at + lead).saturating_sub(shift).min(path.len())]
+                    .chars()
+                    .count() as u32
+                    + 1;
+                Err(Error::new(
+                    ErrorKind::JsonPath,
+                    path,
+                    Span {
+                        offset: 0,
+                        line: 1,
+                        column,
+                    },
+                    msg,
+                ))
+            }
+        }
+    }
+
+    /// [`JsonPath::compile`] for the path argument of `$input.path` or
+    /// `$input.json`: the failure names the path.
+    pub(crate) fn compile_arg(path: &str) -> Fallible<JsonPath> {
+        JsonPath::compile(path).map_err(|e| {
+            Failure::new(
+                ErrorKind::JsonPath,
+                format!("invalid JSONPath {path:?}: {}", e.message()),
+            )
+        })
+    }
+
+    /// The text this path was compiled from.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the path can match at most one value (Jayway's "definite").
+    pub fn is_definite(&self) -> bool {
+        self.definite
+    }
+
+    /// Evaluates the path against a document.
+    pub fn query<'v>(&self, root: &'v Value) -> Matches<'v> {
+        self.query_node(root)
+    }
+
+    pub(crate) fn query_node<'v, N: Node>(&self, root: &'v N) -> Matches<'v, N> {
+        if self.definite {
+            let mut cur = root;
+            for step in &self.steps {
+                match query::step_one(step, cur) {
+                    Some(next) => cur = next,
+                    None => return Matches::Missing,
+                }
+            }
+            return Matches::One(cur);
+        }
+        Matches::Many(query::run(&self.steps, root, root))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn q(path: &str, doc: &Value) -> Option<Value> {
+        JsonPath::compile(path).unwrap().query(doc).to_value()
+    }
+
+    #[test]
+    fn definite_paths() {
+        let doc = json!({"a": {"b-c": [1, 2, {"d": "x"}]}, "partition-key": "k"});
+        assert_eq!(q("$", &doc), Some(doc.clone()));
+        assert_eq!(q("$.partition-key", &doc), Some(json!("k")));
+        assert_eq!(q("$['a']['b-c'][2].d", &doc), Some(json!("x")));
+        assert_eq!(q("$.a.b-c[-1].d", &doc), Some(json!("x")));
+        assert_eq!(q("a.b-c[0]", &doc), Some(json!(1)));
+        assert_eq!(q("$.missing", &doc), None);
+        assert_eq!(q("$.a.b-c[9]", &doc), None);
+        assert!(JsonPath::compile("$.a[0]").unwrap().is_definite());
+    }
+
+    #[test]
+    fn indefinite_paths() {
+        let doc = json!({"r": [{"n": 1, "t": "a"}, {"n": 5, "t": "b"}, {"n": 3}]});
+        assert_eq!(q("$.r[*].n", &doc), Some(json!([1, 5, 3])));
+        assert_eq!(q("$..t", &doc), Some(json!(["a", "b"])));
+        assert_eq!(q("$.r[0:2].n", &doc), Some(json!([1, 5])));
+        assert_eq!(q("$.r[-1:].n", &doc), Some(json!([3])));
+        assert_eq!(q("$.r[0,2].n", &doc), Some(json!([1, 3])));
+        assert_eq!(q("$.r[?(@.n > 2)].n", &doc), Some(json!([5, 3])));
+        assert_eq!(
+            q("$.r[?(@.t == 'b' || @.n == 1)].n", &doc),
+            Some(json!([1, 5]))
+        );
+        assert_eq!(q("$.r[?(@.t)].n", &doc), Some(json!([1, 5])));
+        assert_eq!(q("$.r[?(!@.t)].n", &doc), Some(json!([3])));
+        assert_eq!(q("$.r[?(@.t =~ /B/i)].n", &doc), Some(json!([5])));
+        assert_eq!(q("$.nothing[*]", &doc), Some(json!([])));
+    }
+
+    #[test]
+    fn errors_carry_a_column() {
+        let e = JsonPath::compile("$.a[").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::JsonPath);
+        assert_eq!(e.column(), 5);
+        assert!(JsonPath::compile("$.a.length()").is_err());
+    }
+}
