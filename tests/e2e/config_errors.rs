@@ -210,3 +210,43 @@ fn a_path_naming_a_parameter_twice_is_an_error() {
         ],
     );
 }
+
+/// A mock method whose template is `template`, on line 8 of the file.
+fn mock_template(template: &str) -> String {
+    format!(
+        "resources:\n  /a:\n    POST:\n      integration:\n        type: mock\n        request_templates:\n          application/json: |\n            {template}\n"
+    )
+}
+
+#[test]
+fn an_unknown_method_of_util_input_or_context_is_refused_with_a_suggestion() {
+    let key = "resources./a.POST.integration.request_templates.application/json";
+    // The column is the member's: the template's own, and the file's (the
+    // block is indented by 12).
+    for (template, column, message) in [
+        (
+            r#"{"x": "$util.escapeJavascript('a')"}"#,
+            14,
+            "unknown method `$util.escapeJavascript`; did you mean `escapeJavaScript`?",
+        ),
+        (
+            r#"{"x": "$input.pathh('$.a')"}"#,
+            15,
+            "unknown method `$input.pathh`; did you mean `path`?",
+        ),
+        (
+            r#"{"x": "$context.requestID"}"#,
+            17,
+            "unknown property `$context.requestID`; did you mean `requestId`?",
+        ),
+    ] {
+        assert_problems(
+            "unknown-member",
+            &mock_template(template),
+            &[&format!(
+                "8:{}: {key}: template error: POST /a application/json:1:{column}: {message}",
+                column + 12
+            )],
+        );
+    }
+}
