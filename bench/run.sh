@@ -111,10 +111,11 @@ wait_port "$proxy_port"
 
 # The gateway: the root gateway.yaml, pointed at the upstream, with static
 # credentials. Access logs off on both sides (nginx: access_log off).
+{ printf 'access_log:\n  enabled: false\n'; cat gateway.yaml; } >"$work/gateway.yaml"
 start_ns="$(date +%s%N)"
 AWS_ENDPOINT_URL="http://127.0.0.1:$upstream_port" AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench-secret \
   AWS_EC2_METADATA_DISABLED=true GATEWAY_LOG=warn \
-  "$gateway_bin" run --config gateway.yaml --listen "127.0.0.1:$gateway_port" 2>"$work/gateway.err" &
+  "$gateway_bin" run --config "$work/gateway.yaml" --listen "127.0.0.1:$gateway_port" 2>"$work/gateway.err" &
 gateway_pid=$!
 pids+=("$gateway_pid")
 wait_port "$gateway_port"
