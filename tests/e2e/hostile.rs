@@ -307,3 +307,96 @@ async fn connections_past_the_limit_wait_in_the_queue() {
         .unwrap();
     assert_eq!(json_body(response).await, json!({"ok": true}));
 }
+
+/// A PUT of `body` to `path` through the root gateway.yaml: status, error
+/// type and message.
+async fn put(gateway: &Gateway, path: &str, body: Vec<u8>) -> (u16, String, String) {
+    let response = client()
+        .put(gateway.url(path))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let kind = response
+        .headers()
+        .get("x-amzn-errortype")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    (
+        status,
+        kind,
+        body["message"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_bodies_are_refused_and_nothing_reaches_kinesis() {
+    let moto = crate::support::Moto::start();
+    let gateway = Gateway::against_moto(&crate::support::root_config(), &moto, &moto.key.secret);
+    let response = client()
+        .post(gateway.url("/streams/s"))
+        .json(&json!({"ShardCount": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let deep = format!("{{\"Data\": {}", "[".repeat(100_000));
+    let mut not_utf8 = br#"{"Data": "caf"#.to_vec();
+    not_utf8.extend_from_slice(&[0xe9, b'"', b',', b' ']);
+    not_utf8.extend_from_slice(br#""PartitionKey": "k"}"#);
+    for (body, message) in [
+        (
+            br#"{"Data": "#.to_vec(),
+            "Invalid request body: the body is not valid JSON: EOF while parsing a value at line 1 column 9",
+        ),
+        (
+            deep.into_bytes(),
+            "Invalid request body: the body is not valid JSON: recursion limit exceeded at line 1 column 136",
+        ),
+        (
+            not_utf8,
+            "Invalid request body: not UTF-8 text (invalid byte at offset 13)",
+        ),
+    ] {
+        let (status, kind, text) = put(&gateway, "/streams/s/record", body).await;
+        assert_eq!((status, kind.as_str()), (400, "BAD_REQUEST_BODY"), "{text}");
+        assert_eq!(text, message);
+    }
+    // More records than a loop may take, and a record too large to send once
+    // base64-encoded: the client's doing, so a 4xx, never a 500.
+    let records: Vec<serde_json::Value> = (0..1_001)
+        .map(|n| json!({"data": format!("r{n}"), "partition-key": "k"}))
+        .collect();
+    let (status, kind, text) = put(
+        &gateway,
+        "/streams/s/records",
+        serde_json::to_vec(&json!({ "records": records })).unwrap(),
+    )
+    .await;
+    assert_eq!((status, kind.as_str()), (400, "BAD_REQUEST_BODY"), "{text}");
+    assert_eq!(
+        text,
+        "Invalid request body: #foreach over 1001 items: API Gateway allows at most 1000 iterations"
+    );
+    let large = json!({"Data": "x".repeat(9_000_000), "PartitionKey": "k"});
+    let (status, kind, text) = put(
+        &gateway,
+        "/streams/s/record",
+        serde_json::to_vec(&large).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (413, "REQUEST_TOO_LARGE"),
+        "{text}"
+    );
+    assert_eq!(
+        text,
+        "The integration request for this body would be larger than 10485760 bytes"
+    );
+    assert_eq!(moto.calls("Action=PutRecord"), 0);
+}

@@ -139,6 +139,38 @@ impl GatewayError {
         Self::configuration(Cause::Service { status, error })
     }
 
+    /// A request template that failed. What the client's request drove it
+    /// to (a body that looks like JSON and is not, more items than a loop
+    /// may take, an integration request over the size limit) is the
+    /// client's mistake, and the client hears what it was, without the
+    /// template's position; anything else is the API's definition, a 500.
+    pub fn request_template(error: gateway_mapping::Error) -> Self {
+        use gateway_mapping::ErrorKind;
+        let (kind, message) = match error.kind() {
+            ErrorKind::Body | ErrorKind::Limit => (
+                ResponseType::BadRequestBody,
+                format!("Invalid request body: {}", error.message()),
+            ),
+            ErrorKind::TooLarge => (
+                ResponseType::RequestTooLarge,
+                format!(
+                    "The integration request for this body would be larger than {} bytes",
+                    gateway_mapping::limits::MAX_OUTPUT_BYTES
+                ),
+            ),
+            _ => return Self::configuration(Cause::Template(error)),
+        };
+        Self {
+            kind,
+            origin: Origin::Client,
+            message: Cow::Owned(message),
+            cause: Box::new(Cause::Template(error)),
+            validation_error: String::new(),
+            allow: None,
+            retry_after: None,
+        }
+    }
+
     /// The message and type for the client, as one line.
     pub fn client_view(&self) -> String {
         format!("{} ({})", self.message, self.kind.name())

@@ -60,6 +60,20 @@ impl<'a> Body<'a> {
         self.parsed().error.is_none()
     }
 
+    /// Why the text is not JSON, when it looks like JSON (its first
+    /// non-blank character is `{` or `[`) and does not parse: truncated,
+    /// trailing garbage, or nested deeper than the parser allows. API Gateway
+    /// refuses such a body (400) when a template reads it as JSON; other text
+    /// that is not JSON is read as one string.
+    pub fn malformed(&self) -> Option<&serde_json::Error> {
+        let looks_like_json =
+            matches!(self.text.trim_start().as_bytes().first(), Some(b'{' | b'['));
+        if !looks_like_json {
+            return None;
+        }
+        self.parsed().error.as_ref()
+    }
+
     /// The document as a `serde_json::Value`, converted from the parsed
     /// document rather than parsed again; or why the text is not JSON.
     pub fn to_json(&self) -> Result<serde_json::Value, &serde_json::Error> {
@@ -111,6 +125,7 @@ pub(crate) trait BodyView: fmt::Debug {
     fn text(&self) -> &str;
     fn doc(&self) -> &Doc<'_>;
     fn is_json(&self) -> bool;
+    fn malformed(&self) -> Option<&serde_json::Error>;
 }
 
 impl BodyView for Body<'_> {
@@ -124,6 +139,10 @@ impl BodyView for Body<'_> {
 
     fn is_json(&self) -> bool {
         Body::is_json(self)
+    }
+
+    fn malformed(&self) -> Option<&serde_json::Error> {
+        Body::malformed(self)
     }
 }
 
@@ -149,6 +168,39 @@ mod tests {
         assert_eq!(string.doc(), &Doc::Str(Cow::Borrowed("a=b")));
         assert!(string.is_json());
         assert_eq!(string.to_json().unwrap(), serde_json::json!("a=b"));
+    }
+
+    #[test]
+    fn only_text_that_looks_like_json_can_be_malformed() {
+        for (text, reason) in [
+            (
+                r#"{"Data": "#,
+                "EOF while parsing a value at line 1 column 9",
+            ),
+            ("[1, 2", "EOF while parsing a list at line 1 column 5"),
+            (
+                r#"  {"a": 1} trailing"#,
+                "trailing characters at line 1 column 12",
+            ),
+        ] {
+            let body = Body::new(text);
+            assert_eq!(
+                body.malformed().map(ToString::to_string).as_deref(),
+                Some(reason),
+                "{text}"
+            );
+        }
+        let deep = "[".repeat(100_000);
+        assert_eq!(
+            Body::new(&deep)
+                .malformed()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("recursion limit exceeded at line 1 column 128")
+        );
+        for fine in ["a=b", "", "just text {", r#"{"a": 1}"#, "7"] {
+            assert!(Body::new(fine).malformed().is_none(), "{fine}");
+        }
     }
 
     #[test]

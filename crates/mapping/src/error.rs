@@ -25,8 +25,15 @@ pub enum ErrorKind {
     /// A template reads a member `$util`, `$input` or `$context` does not
     /// have.
     UnknownName,
-    /// A size, depth, loop or work limit was exceeded.
+    /// A size, depth, loop or work limit was exceeded while rendering; with
+    /// a fixed template, it is the input that drove it there.
     Limit,
+    /// The output, or a string built while rendering, grew past
+    /// [`MAX_OUTPUT_BYTES`](crate::limits::MAX_OUTPUT_BYTES).
+    TooLarge,
+    /// The template reads the body as JSON, and the body looks like JSON (it
+    /// starts with `{` or `[`) but does not parse, or nests too deep.
+    Body,
     /// A method failed at render time (index out of range, bad base64, ...),
     /// as the Java method would have thrown.
     Runtime,

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use gateway_integration::OutboundRequest;
-use gateway_mapping::params::{Scope, Target};
+use gateway_mapping::params::{Scope, Source, Target};
 use gateway_mapping::{Body, Overrides, Variables};
 
 use super::request::Routed;
@@ -46,7 +46,7 @@ pub fn build(api: &Api, routed: &Routed<'_>, body: &Body<'_>) -> Result<Prepared
         Some(template) => {
             let rendered = template
                 .render(&variables)
-                .map_err(|e| GatewayError::configuration(Cause::Template(e)))?;
+                .map_err(GatewayError::request_template)?;
             outbound.body = Bytes::from(rendered.body);
             overrides = rendered.overrides;
             rendered_by = Some(template.name());
@@ -67,6 +67,18 @@ pub fn build(api: &Api, routed: &Routed<'_>, body: &Body<'_>) -> Result<Prepared
         }
     }
 
+    // A body mapping reads the body as JSON, as a template does.
+    if let Some(error) = body.malformed()
+        && integration
+            .request_parameters
+            .iter()
+            .any(|(_, source)| matches!(source, Source::BodyPath(_)))
+    {
+        return Err(GatewayError::client(
+            ResponseType::BadRequestBody,
+            format!("Invalid request body: the body is not valid JSON: {error}"),
+        ));
+    }
     let scope = Scope {
         request: input,
         response: None,

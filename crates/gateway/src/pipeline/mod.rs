@@ -113,10 +113,42 @@ pub async fn run(
 /// body. It is not `Send`, so it lives in this synchronous function and is
 /// never held across an await.
 fn prepare(api: &Api, routed: &Routed<'_>) -> Result<Prepared, GatewayError> {
-    let text = text(&routed.request.body);
+    let text = body_text(routed)?;
     let body = Body::new(&text);
     method_request::validate(routed, &body)?;
     integration_request::build(api, routed, &body)
+}
+
+/// The body as text. A template or a body mapping that reads a body which is
+/// not UTF-8 would read replacement characters and send them on as if the
+/// client had sent them: that is a 400 instead. A body passed through is sent
+/// as the bytes it is.
+fn body_text<'r>(routed: &Routed<'r>) -> Result<std::borrow::Cow<'r, str>, GatewayError> {
+    let request = routed.request;
+    match std::str::from_utf8(&request.body) {
+        Ok(text) => Ok(std::borrow::Cow::Borrowed(text)),
+        Err(error) => {
+            let integration = &routed.method.integration;
+            let read = integration.templates.get(&request.media_type()).is_some()
+                || integration.request_parameters.iter().any(|(_, source)| {
+                    matches!(
+                        source,
+                        gateway_mapping::params::Source::Body
+                            | gateway_mapping::params::Source::BodyPath(_)
+                    )
+                });
+            if read {
+                return Err(GatewayError::client(
+                    ResponseType::BadRequestBody,
+                    format!(
+                        "Invalid request body: not UTF-8 text (invalid byte at offset {})",
+                        error.valid_up_to()
+                    ),
+                ));
+            }
+            Ok(String::from_utf8_lossy(&request.body))
+        }
+    }
 }
 
 /// Calls the integration through `dispatch`, timing it.

@@ -164,7 +164,7 @@ impl<'a> Eval<'a> {
                 let Some(path) = self.path_arg(&args, pre)? else {
                     return Ok(Value::Null);
                 };
-                let body = self.body_json();
+                let body = self.body_json()?;
                 Ok(match path.get().query_node(body) {
                     Matches::Missing => Value::Null,
                     Matches::One(v) => Value::from_json(v),
@@ -177,7 +177,7 @@ impl<'a> Eval<'a> {
                 let Some(path) = self.path_arg(&args, pre)? else {
                     return Ok(Value::Null);
                 };
-                let body = self.body_json();
+                let body = self.body_json()?;
                 let mut s = String::new();
                 match path.get().query_node(body) {
                     // Not recorded on AWS; LocalStack renders `""`, which this follows.

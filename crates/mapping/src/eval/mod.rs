@@ -27,7 +27,7 @@ mod scope;
 
 use crate::ast::Block;
 use crate::doc::Doc;
-use crate::error::{Failure, Fallible};
+use crate::error::{ErrorKind, Failure, Fallible};
 use crate::limits::*;
 use crate::vars::{Rendered, Variables};
 use overrides::OverrideMaps;
@@ -98,25 +98,36 @@ impl<'a> Eval<'a> {
 
     fn check_output(&self) -> Fallible<()> {
         if self.out.len() > MAX_OUTPUT_BYTES {
-            return Err(Failure::limit(format!(
-                "output larger than {MAX_OUTPUT_BYTES} bytes"
-            )));
+            return Err(Failure::new(
+                ErrorKind::TooLarge,
+                format!("output larger than {MAX_OUTPUT_BYTES} bytes"),
+            ));
         }
         Ok(())
     }
 
-    /// `$input`'s document, parsed on first use (see [`crate::Body`]).
-    pub(crate) fn body_json(&self) -> &'a Doc<'a> {
-        self.vars.input.body.doc()
+    /// `$input`'s document, parsed on first use (see [`crate::Body`]). A body
+    /// that looks like JSON and is not is an error, as in API Gateway, rather
+    /// than a string that renders into the request.
+    pub(crate) fn body_json(&self) -> Fallible<&'a Doc<'a>> {
+        let body = self.vars.input.body;
+        if let Some(error) = body.malformed() {
+            return Err(Failure::new(
+                ErrorKind::Body,
+                format!("the body is not valid JSON: {error}"),
+            ));
+        }
+        Ok(body.doc())
     }
 }
 
 /// Strings built at render time are bounded like the output.
 pub(crate) fn check_len(s: &str) -> Fallible<()> {
     if s.len() > MAX_OUTPUT_BYTES {
-        return Err(Failure::limit(format!(
-            "string longer than {MAX_OUTPUT_BYTES} bytes"
-        )));
+        return Err(Failure::new(
+            ErrorKind::TooLarge,
+            format!("string longer than {MAX_OUTPUT_BYTES} bytes"),
+        ));
     }
     Ok(())
 }
