@@ -20,14 +20,14 @@ use gateway_integration::{Credentials, InboundResponse};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn api() -> Api {
+fn api() -> std::sync::Arc<Api> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../gateway.yaml");
     let loaded = Loaded::from_file(&path).unwrap();
     let environment = Environment {
         env: |name| (name == "AWS_ENDPOINT_URL").then(|| "http://127.0.0.1:8081".to_string()),
         credentials: Credentials::fixed("AKIDEXAMPLE", "secret", None),
     };
-    compile(&loaded, &environment).unwrap()
+    std::sync::Arc::new(compile(&loaded, &environment).unwrap())
 }
 
 fn request(path: &str, body: String) -> MethodRequest {
@@ -78,7 +78,7 @@ impl Dispatch for SignOnly {
     }
 }
 
-fn bench(c: &mut Criterion, name: &str, api: &Api, request: MethodRequest) {
+fn bench(c: &mut Criterion, name: &str, api: &std::sync::Arc<Api>, request: MethodRequest) {
     let dispatch = SignOnly {
         credentials: aws_credential_types::Credentials::new(
             "AKIDEXAMPLE",

@@ -52,7 +52,7 @@ pub fn main(args: &RenderArgs) -> anyhow::Result<()> {
         // Never used: nothing is signed.
         credentials: Credentials::fixed("render", "render", None),
     };
-    let api = compile::compile(&loaded, &environment)?;
+    let api = std::sync::Arc::new(compile::compile(&loaded, &environment)?);
     let request = method_request(args)?;
     let body = request.body.clone();
     let mut exchange = Exchange::new(&api, request, "render-request-id".to_string());

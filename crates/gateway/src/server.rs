@@ -245,8 +245,8 @@ pub async fn handle(
     let started = Instant::now();
     let _inflight = shared.metrics.inflight();
     // The API this request started with, whatever a reload does meanwhile.
-    let api = shared.api.load_full();
-    let api = api.as_ref();
+    let shared_api = shared.api.load_full();
+    let api = shared_api.as_ref();
     let (parts, body) = request.into_parts();
     let mut exchange = Exchange::new(
         api,
@@ -270,7 +270,7 @@ pub async fn handle(
                 held: &held,
             };
             let dispatch = Sender { client };
-            pipeline::run(api, &mut exchange, &mut record, body, &dispatch).await
+            pipeline::run(&shared_api, &mut exchange, &mut record, body, &dispatch).await
         }
     };
     let (mut response, error) = match outcome {

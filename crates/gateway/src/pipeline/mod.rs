@@ -29,6 +29,7 @@ mod request;
 mod route;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -89,7 +90,7 @@ pub fn too_large(limit: usize) -> GatewayError {
 /// The request flow: every stage, once, in order. `None` when the dispatch
 /// ended the flow after the integration request.
 pub async fn run(
-    api: &Api,
+    api: &Arc<Api>,
     exchange: &mut Exchange,
     record: &mut Record,
     body: impl ReadBody,
@@ -97,7 +98,11 @@ pub async fn run(
 ) -> Result<Option<Response<Full<Bytes>>>, GatewayError> {
     route::check_limits(api, &exchange.request)?;
     let routed = route::route(api, exchange, body).await?;
-    let prepared = prepare(api, &routed)?;
+    let prepared = if routed.request.body.len() >= HEAVY_BODY_BYTES {
+        prepare_elsewhere(api, &routed).await?
+    } else {
+        prepare(api, &routed)?
+    };
     let integration = &routed.method.integration;
     let Some(inbound) = integrate(integration, prepared, dispatch, record).await? else {
         return Ok(None);
@@ -117,6 +122,38 @@ fn prepare(api: &Api, routed: &Routed<'_>) -> Result<Prepared, GatewayError> {
     let body = Body::new(&text);
     method_request::validate(routed, &body)?;
     integration_request::build(api, routed, &body)
+}
+
+/// Bodies from this size on are parsed and rendered on the blocking pool.
+/// A worker serves many connections on one thread; a 10 MB body of nested
+/// arrays takes a good part of a second to parse and render, and every other
+/// request on that worker would wait for it. Below this size the work is a
+/// few milliseconds at most, less than handing it over costs in latency.
+pub const HEAVY_BODY_BYTES: usize = 256 * 1024;
+
+/// [`prepare`] on the blocking pool, with the request copied there (its
+/// body is reference-counted, so only the head is copied).
+async fn prepare_elsewhere(api: &Arc<Api>, routed: &Routed<'_>) -> Result<Prepared, GatewayError> {
+    let api = api.clone();
+    let request = routed.request.clone();
+    let context = routed.context.clone();
+    let method = routed.method.clone();
+    let path_params = routed.path_params.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let routed = Routed {
+            request: &request,
+            context: &context,
+            method: &method,
+            path_params: &path_params,
+        };
+        prepare(&api, &routed)
+    })
+    .await
+    .map_err(|e| {
+        GatewayError::configuration(crate::error::Cause::Configuration(format!(
+            "rendering the integration request stopped: {e}"
+        )))
+    })?
 }
 
 /// The body as text. A template or a body mapping that reads a body which is
@@ -510,6 +547,71 @@ mod tests {
             check(&[("Q", "1")], &[]),
             Err("Missing required request parameters: [X-Client-Id, q]".to_string()),
             "query string names are compared exactly"
+        );
+    }
+
+    /// Keeps the integration request and ends the flow.
+    #[derive(Default)]
+    struct Keep(std::sync::Mutex<Option<gateway_integration::OutboundRequest>>);
+
+    impl Dispatch for Keep {
+        async fn call(
+            &self,
+            _integration: &Integration,
+            prepared: Prepared,
+        ) -> Result<Option<InboundResponse>, GatewayError> {
+            *self.0.lock().unwrap() = Some(prepared.outbound);
+            Ok(None)
+        }
+    }
+
+    /// A heavy body is rendered on the blocking pool, into the same request
+    /// a small one would give, errors included.
+    #[test]
+    fn heavy_bodies_render_elsewhere_to_the_same_result() {
+        let api = Arc::new(api_from(concat!(
+            "aws:\n  region: us-east-1\n  endpoint_url: http://127.0.0.1:9\n",
+            "resources:\n  /h:\n    POST:\n      integration:\n",
+            "        type: aws\n        service: kinesis\n        action: PutRecord\n",
+            "        request_templates:\n          application/json: '{\"n\": $input.path(''$.items'').size()}'\n",
+        )));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let send = |body: String| {
+            let request = MethodRequest {
+                method: "POST".into(),
+                path: "/h".into(),
+                body: Bytes::from(body),
+                ..MethodRequest::default()
+            };
+            let body = request.body.clone();
+            let mut exchange = Exchange::new(&api, request, "id".into());
+            let keep = Keep::default();
+            let mut record = Record::default();
+            runtime
+                .block_on(run(&api, &mut exchange, &mut record, body, &keep))
+                .map(|_| {
+                    String::from_utf8(keep.0.lock().unwrap().take().unwrap().body.to_vec()).unwrap()
+                })
+                .map_err(|e| e.message.to_string())
+        };
+        let items = |n: usize| format!("{{\"items\": [{}]}}", vec!["1"; n].join(","));
+        let heavy = items(HEAVY_BODY_BYTES / 2 + 1);
+        assert!(heavy.len() >= HEAVY_BODY_BYTES);
+        assert_eq!(
+            send(heavy),
+            Ok(format!("{{\"n\": {}}}", HEAVY_BODY_BYTES / 2 + 1))
+        );
+        assert_eq!(send(items(3)), Ok(r#"{"n": 3}"#.to_string()));
+        let mut broken = items(HEAVY_BODY_BYTES / 2 + 1);
+        broken.pop();
+        assert_eq!(
+            send(broken),
+            Err(format!(
+                "Invalid request body: the body is not valid JSON: EOF while parsing an object at line 1 column {}",
+                HEAVY_BODY_BYTES + 13
+            ))
         );
     }
 

@@ -139,7 +139,7 @@ impl Exchange {
 pub struct Routed<'a> {
     pub(super) request: &'a MethodRequest,
     pub(super) context: &'a Context,
-    pub(super) method: &'a Method,
+    pub(super) method: &'a Arc<Method>,
     pub(super) path_params: &'a [(String, String)],
 }
 
