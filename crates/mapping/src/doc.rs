@@ -32,9 +32,11 @@ pub(crate) type Member<'a> = (Cow<'a, str>, Doc<'a>);
 /// An object's members: a range of a slab shared by the objects of one
 /// array. The records of a PutRecords body then cost one allocation for all
 /// of them instead of one each, which is most of what parsing them costs.
+/// The slab is the `Vec` the parser filled, shared as it is: a large object
+/// is never copied into a second allocation.
 #[derive(Debug, Clone)]
 pub(crate) struct Members<'a> {
-    slab: Rc<[Member<'a>]>,
+    slab: Rc<Vec<Member<'a>>>,
     start: u32,
     end: u32,
 }
@@ -44,7 +46,7 @@ impl<'a> Members<'a> {
     pub fn new(members: Vec<Member<'a>>) -> Members<'a> {
         let end = u32::try_from(members.len()).unwrap_or(u32::MAX);
         Members {
-            slab: members.into(),
+            slab: Rc::new(members),
             start: 0,
             end,
         }

@@ -17,13 +17,29 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 
 use super::{Doc, Member, Members};
 
+/// Texts from this size on get stacks reserved for the most values they can
+/// hold (see [`parse`]).
+const LARGE_TEXT: usize = 64 * 1024;
+
 /// Parses a whole JSON text, or says why it is not JSON.
+///
+/// A large text's stacks are reserved up front for the most values it can
+/// hold (a value and its separator take two bytes at least, a member four),
+/// so they never grow by copying; reserved memory that no value fills is
+/// never touched, so it costs address space, not resident memory. A large
+/// outermost array or object then takes its stack as it is. A 10 MB body of
+/// `[0,0,...]` costs one element per value and no copy of them.
 pub(crate) fn parse(text: &str) -> Result<Doc<'_>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let mut stacks = Stacks {
+    let (items, members) = if text.len() >= LARGE_TEXT {
+        (text.len() / 2 + 1, text.len() / 4 + 1)
+    } else {
         // Sized for a typical body so the stacks rarely grow.
-        items: Vec::with_capacity(32),
-        members: Vec::with_capacity(32),
+        (32, 32)
+    };
+    let mut stacks = Stacks {
+        items: Vec::with_capacity(items),
+        members: Vec::with_capacity(members),
         pending: Vec::with_capacity(32),
     };
     Seed {
@@ -152,7 +168,7 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
             .is_some()
         {}
         if stacks.pending.len() > pending_mark {
-            let slab: Rc<[Member<'de>]> = stacks.members.drain(members_mark..).collect();
+            let slab = Rc::new(take_from(&mut stacks.members, members_mark));
             for (index, start, end) in stacks.pending.drain(pending_mark..) {
                 let offset = |i: usize| {
                     u32::try_from(i - members_mark)
@@ -168,7 +184,7 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
                 }
             }
         }
-        let items = stacks.items.drain(items_mark..).collect();
+        let items = take_from(&mut stacks.items, items_mark);
         Seed {
             stacks,
             to: self.to,
@@ -196,11 +212,26 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
                 stacks.items.push(Doc::Null);
             }
             to => {
-                let members = stacks.members.drain(start..).collect::<Vec<_>>();
+                let members = take_from(&mut stacks.members, start);
                 Seed { stacks, to }.put(Doc::Object(Members::new(members)));
             }
         }
         Ok(())
+    }
+}
+
+/// The entries of `stack` from `mark` on. When they are the whole stack and
+/// many (a large outermost array or object), the stack is taken as it is
+/// rather than copied, and starts again with the reservation left over;
+/// small collections are copied out, which is cheaper than a new stack.
+fn take_from<T>(stack: &mut Vec<T>, mark: usize) -> Vec<T> {
+    const TAKE_WHOLE: usize = 4096;
+    let taken = stack.len() - mark;
+    if mark == 0 && taken >= TAKE_WHOLE {
+        let rest = stack.capacity() - taken;
+        std::mem::replace(stack, Vec::with_capacity(rest))
+    } else {
+        stack.drain(mark..).collect()
     }
 }
 
@@ -406,6 +437,32 @@ mod tests {
         ];
         for c in cases {
             check(c);
+        }
+    }
+
+    /// Large texts take the reserved-stack path: outermost collections that
+    /// take their stack, small ones before and after them that are copied,
+    /// and a large array of objects sharing one slab.
+    #[test]
+    fn large_texts_agree_with_serde_json() {
+        let zeros = vec!["0"; 50_000].join(",");
+        let records = (0..10_000)
+            .map(|n| format!(r#"{{"data": "r{n}", "partition-key": "k{n}"}}"#))
+            .collect::<Vec<_>>()
+            .join(",");
+        let members = (0..10_000)
+            .map(|n| format!(r#""m{n}": [{n}]"#))
+            .collect::<Vec<_>>()
+            .join(",");
+        for text in [
+            format!("[{zeros}]"),
+            format!(r#"{{"small": [1, 2], "Data": [{zeros}], "after": [[3], {{"x": 4}}]}}"#),
+            format!(r#"{{"records": [{records}]}}"#),
+            format!("[[{zeros}], [{zeros}]]"),
+            format!("{{{members}}}"),
+        ] {
+            assert!(text.len() >= LARGE_TEXT, "{}", text.len());
+            check(&text);
         }
     }
 
