@@ -513,7 +513,7 @@ impl ReadBody for IncomingBody<'_> {
             return Err(pipeline::too_large(limit));
         }
         let deadline = tokio::time::Instant::now() + timeout;
-        let mut buffer = bytes::BytesMut::new();
+        let mut buffer: Vec<u8> = Vec::new();
         loop {
             let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
                 Ok(Some(frame)) => frame,
@@ -547,10 +547,27 @@ impl ReadBody for IncomingBody<'_> {
                 discard(body);
                 return Err(error);
             }
+            grow(&mut buffer, data.len(), declared);
             buffer.extend_from_slice(data);
         }
-        Ok(buffer.freeze())
+        Ok(Bytes::from(buffer))
     }
+}
+
+/// Makes room for `more` bytes: doubling as bytes arrive, as a buffer does,
+/// but never past the announced `Content-Length`, so the last growth of a
+/// large body does not leave it with up to twice the room it needs.
+fn grow(buffer: &mut Vec<u8>, more: usize, declared: Option<u64>) {
+    let needed = buffer.len() + more;
+    if needed <= buffer.capacity() {
+        return;
+    }
+    let doubled = needed.max(buffer.capacity() * 2).max(8 * 1024);
+    let target = match declared.and_then(|d| usize::try_from(d).ok()) {
+        Some(declared) if declared >= needed => doubled.min(declared),
+        _ => doubled,
+    };
+    buffer.reserve_exact(target - buffer.len());
 }
 
 /// Takes budget for `more` bytes on top of `held_bytes`, waiting briefly
@@ -592,4 +609,34 @@ async fn reserve(
         None => *held = Some(permit),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_buffers_double_but_never_past_the_announced_length() {
+        let mut buffer = Vec::new();
+        let declared = Some(100_000);
+        let mut capacities = Vec::new();
+        for _ in 0..100 {
+            grow(&mut buffer, 1_000, declared);
+            buffer.extend_from_slice(&[0; 1_000]);
+            capacities.push(buffer.capacity());
+        }
+        capacities.dedup();
+        assert_eq!(capacities, [8_192, 16_384, 32_768, 65_536, 100_000]);
+        // A client that sends more than it announced still fits (and is
+        // stopped by the size limit, not here).
+        grow(&mut buffer, 10, declared);
+        assert!(buffer.capacity() >= 100_010);
+        // Without a length, plain doubling.
+        let mut chunked = Vec::new();
+        grow(&mut chunked, 10_000, None);
+        assert_eq!(chunked.capacity(), 10_000);
+        chunked.extend_from_slice(&[0; 10_000]);
+        grow(&mut chunked, 1, None);
+        assert_eq!(chunked.capacity(), 20_000);
+    }
 }

@@ -168,6 +168,17 @@ impl Encoder {
         })
     }
 
+    /// The fewest bytes the encoding of `len` bytes of text can take: exact
+    /// for base64, the text's own length for the escapes. A render checks it
+    /// against the output limit before encoding, so a body too large to send
+    /// fails before its encoding is built.
+    pub fn min_len(self, len: usize) -> usize {
+        match self {
+            Encoder::Base64 => len.div_ceil(3) * 4,
+            Encoder::EscapeJavaScript | Encoder::UrlEncode => len,
+        }
+    }
+
     /// Appends the encoding of `text` to `out`.
     pub fn encode_into(self, text: &str, out: &mut String) {
         match self {

@@ -97,7 +97,13 @@ impl<'a> Eval<'a> {
     }
 
     fn check_output(&self) -> Fallible<()> {
-        if self.out.len() > MAX_OUTPUT_BYTES {
+        self.check_room(0)
+    }
+
+    /// Fails when `more` bytes would take the output past its limit, before
+    /// they are written.
+    fn check_room(&self, more: usize) -> Fallible<()> {
+        if self.out.len().saturating_add(more) > MAX_OUTPUT_BYTES {
             return Err(Failure::new(
                 ErrorKind::TooLarge,
                 format!("output larger than {MAX_OUTPUT_BYTES} bytes"),

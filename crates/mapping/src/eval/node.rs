@@ -111,6 +111,8 @@ impl<'a> Eval<'a> {
         let Some(text) = self.arg_text(&value).map_err(|f| f.at(*span))? else {
             return Ok(true);
         };
+        self.check_room(encoder.min_len(text.len()))
+            .map_err(|f| f.at(r.span))?;
         encoder.encode_into(&text, &mut self.out);
         self.check_output().map_err(|f| f.at(r.span))?;
         Ok(true)
