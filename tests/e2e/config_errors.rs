@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::support::{Gateway, write_config};
+use crate::support::{Gateway, GatewayOptions, write_config};
 
 /// `gateway validate --config FILE`: its exit code and stderr.
 fn validate(config: &std::path::Path) -> (i32, String) {
@@ -249,4 +249,48 @@ fn an_unknown_method_of_util_input_or_context_is_refused_with_a_suggestion() {
             )],
         );
     }
+}
+
+/// The published DynamoDB pattern: `integration.request.path.PetType` mapped on
+/// an action call whose URI has no `{PetType}`. API Gateway accepts such a
+/// definition, so it loads here too, with a warning naming the mapping:
+/// printed by `validate`, logged by `run` at start.
+#[test]
+fn an_unused_path_mapping_loads_with_a_warning() {
+    let config = write_config(
+        "unused-path-mapping",
+        concat!(
+            "resources:\n",
+            "  /pets/{PetType}:\n",
+            "    GET:\n",
+            "      request_parameters:\n",
+            "        method.request.path.PetType: true\n",
+            "      integration:\n",
+            "        type: aws\n",
+            "        uri: arn:aws:apigateway:us-east-1:dynamodb:action/Query\n",
+            "        request_parameters:\n",
+            "          integration.request.path.PetType: method.request.path.PetType\n",
+            "        request_templates:\n",
+            "          application/json: '{\"TableName\": \"Pets\", \"KeyConditionExpression\": \"PetType = :t\", \"ExpressionAttributeValues\": {\":t\": {\"S\": \"$input.params(''PetType'')\"}}}'\n",
+        ),
+    );
+    let warning = format!(
+        "{}:10:11: resources./pets/{{PetType}}.GET.integration.request_parameters.integration.request.path.PetType: `integration.request.path.PetType` is not used: the integration URI has no `{{PetType}}` placeholder",
+        config.display()
+    );
+
+    let (code, stderr) = validate(&config);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.trim_end(), format!("warning: {warning}"));
+
+    let gateway = Gateway::start(GatewayOptions {
+        config: &config,
+        env: vec![("AWS_REGION", "us-east-1".to_string())],
+    });
+    let log = gateway.process.log_text();
+    let line = log
+        .lines()
+        .find(|l| l.contains(&warning))
+        .unwrap_or_else(|| panic!("no warning in the start-up log:\n{log}"));
+    assert!(line.contains("WARN"), "{line}");
 }

@@ -193,8 +193,8 @@ async fn sqs_example_sends_receives_and_deletes_messages() {
     assert!(sent.header("content-type").contains("xml"), "{}", sent.text);
     let form_id = xml_values(&sent.text, "MessageId").pop().unwrap();
     let form_request = sent.request_id().to_string();
-    // Both protocols were used: one call with ?Action= (JSON), one without (Query).
-    assert_eq!(moto.calls("POST /?Action=SendMessage "), 1);
+    // Both protocols name the action in the query string, as API Gateway does.
+    assert_eq!(moto.calls("POST /?Action=SendMessage "), 2);
 
     let depth = call(http.get(url("/queue/depth"))).await.expect(200);
     assert_eq!(depth.json(), json!({"visible": 2, "in_flight": 0}));
@@ -945,4 +945,149 @@ async fn ssm_example_needs_configuration_only() {
         all.json(),
         json!({"db/host": "db2.internal", "feature/banner": "it's \"on\""})
     );
+}
+
+/// A body every example's request models accept: the union of their
+/// required fields (DynamoDB's and Step Functions' `Order`, Lambda's
+/// `Deployment`, SSM's `Setting`).
+fn any_valid_body() -> Value {
+    json!({
+        "order": "o-1",
+        "items": [{"sku": "tea", "quantity": 1}],
+        "product": "tea",
+        "quantity": 1,
+        "name": "gateway-greeter",
+        "runtime": "python3.12",
+        "handler": "index.handler",
+        "zip": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==",
+        "value": "v"
+    })
+}
+
+/// Every route of example `name`, served against an endpoint that answers
+/// every call with 500 and an AWS XML error: the client gets a 5xx. A route
+/// with integration responses answers with its own mapping (no
+/// `x-amzn-ErrorType`, which only the gateway's own errors carry) and a JSON
+/// body, so a default response cannot turn the failure into a success, and
+/// the service's XML does not reach a JSON client; a route without them
+/// passes the service's status and answer through.
+async fn backend_failures_stay_server_errors(name: &str) {
+    let backend = crate::support::EchoServer::failing(500);
+    let path = example(name);
+    let gateway = Gateway::start(crate::support::GatewayOptions {
+        config: &path,
+        env: vec![
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "secret".to_string()),
+            ("AWS_ENDPOINT_URL", backend.url.clone()),
+            ("AWS_REGION", "us-east-1".to_string()),
+        ],
+    });
+    let config: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let http = client();
+    let mut checked = 0;
+    for (resource, methods) in config["resources"].as_mapping().unwrap() {
+        let resource = resource.as_str().unwrap();
+        // `{name}` and `{name+}` filled with plain values.
+        let concrete: String = resource
+            .split('/')
+            .map(|segment| match segment.strip_prefix('{') {
+                Some(p) if p.ends_with("+}") => "a/b.txt",
+                Some(_) => "x-1",
+                None => segment,
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for (method, settings) in methods.as_mapping().unwrap() {
+            let method = method.as_str().unwrap();
+            let integration = &settings["integration"];
+            let media_type = integration["request_templates"]
+                .as_mapping()
+                .and_then(|t| t.keys().next())
+                .and_then(|k| k.as_str())
+                .unwrap_or("application/json")
+                .to_string();
+            let body = if media_type == "application/x-www-form-urlencoded" {
+                "order=o-1&note=a+b".to_string()
+            } else {
+                any_valid_body().to_string()
+            };
+            let request = http
+                .request(method.parse().unwrap(), gateway.url(&concrete))
+                .header("Content-Type", &media_type)
+                .header("Receipt-Handle", "r-1")
+                .body(body);
+            let reply = call(request).await;
+            let route = format!("{name}: {method} {resource}");
+            assert!(
+                (500..600).contains(&reply.status),
+                "{route}: {} {}",
+                reply.status,
+                reply.text
+            );
+            let mapped = integration["responses"]
+                .as_sequence()
+                .is_some_and(|r| !r.is_empty());
+            if mapped {
+                assert_eq!(
+                    reply.header("x-amzn-errortype"),
+                    "",
+                    "{route}: {}",
+                    reply.text
+                );
+                if method != "HEAD" {
+                    serde_json::from_str::<Value>(&reply.text)
+                        .unwrap_or_else(|e| panic!("{route}: not JSON ({e}): {}", reply.text));
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "{name} has no routes");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dynamodb_example_keeps_backend_failures_server_errors() {
+    backend_failures_stay_server_errors("dynamodb.yaml").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eventbridge_example_keeps_backend_failures_server_errors() {
+    backend_failures_stay_server_errors("eventbridge.yaml").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn firehose_example_keeps_backend_failures_server_errors() {
+    backend_failures_stay_server_errors("firehose.yaml").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lambda_example_keeps_backend_failures_server_errors() {
+    backend_failures_stay_server_errors("lambda.yaml").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_example_keeps_backend_failures_server_errors() {
+    backend_failures_stay_server_errors("s3.yaml").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sns_example_keeps_backend_failures_server_errors() {
+    backend_failures_stay_server_errors("sns.yaml").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqs_example_keeps_backend_failures_server_errors() {
+    backend_failures_stay_server_errors("sqs.yaml").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ssm_example_keeps_backend_failures_server_errors() {
+    backend_failures_stay_server_errors("ssm.yaml").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stepfunctions_example_keeps_backend_failures_server_errors() {
+    backend_failures_stay_server_errors("stepfunctions.yaml").await;
 }

@@ -361,3 +361,112 @@ resources:
     assert_eq!(response.status(), 200);
     assert_eq!(json_body(response).await, json!({"kind": "coffee"}));
 }
+
+/// Published SNS and SQS templates for action calls write `Action=...`
+/// themselves. API Gateway names the action in the query string of every
+/// action call (`POST /?Action=<Action>`, as the Kinesis tutorial shows) and
+/// sends the rendered body as it is; so does the gateway.
+const PUBLISHED_FORM_CONFIG: &str = r#"
+aws:
+  region: us-east-1
+resources:
+  /topic:
+    POST:
+      integration:
+        type: aws
+        uri: arn:aws:apigateway:us-east-1:sns:action/CreateTopic
+        request_parameters:
+          integration.request.header.Content-Type: "'application/x-www-form-urlencoded'"
+        request_templates:
+          application/json: Action=CreateTopic&Name=published
+  /publish:
+    POST:
+      integration:
+        type: aws
+        uri: arn:aws:apigateway:us-east-1:sns:action/Publish
+        request_parameters:
+          integration.request.header.Content-Type: "'application/x-www-form-urlencoded'"
+        request_templates:
+          application/json: |-
+            Action=Publish&TopicArn=$util.urlEncode('arn:aws:sns:us-east-1:123456789012:published')&Message=$util.urlEncode($input.body)
+  /queue:
+    POST:
+      integration:
+        type: aws
+        service: sqs
+        action: CreateQueue
+        request_templates:
+          application/json: '{"QueueName": "published"}'
+  /send:
+    POST:
+      integration:
+        type: aws
+        uri: arn:aws:apigateway:us-east-1:sqs:action/SendMessage
+        request_parameters:
+          integration.request.header.Content-Type: "'application/x-www-form-urlencoded'"
+        request_templates:
+          application/json: |-
+            Action=SendMessage&QueueUrl=$util.urlEncode('https://sqs.us-east-1.amazonaws.com/123456789012/published')&MessageBody=$util.urlEncode($input.body)
+  /receive:
+    GET:
+      integration:
+        type: aws
+        service: sqs
+        action: ReceiveMessage
+        request_templates:
+          application/json: '{"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/published", "MaxNumberOfMessages": 10}'
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn published_form_templates_that_name_their_action_are_sent_as_rendered() {
+    let config = write_config("published-form", PUBLISHED_FORM_CONFIG);
+
+    // What goes on the wire: the action in the query string, the body as the
+    // template rendered it, with its one `Action=`.
+    let output = std::process::Command::new(Gateway::binary())
+        .args(["render", "--config"])
+        .arg(&config)
+        .args(["POST", "/publish", "-d", r#"{"order": "o-1"}"#])
+        .env_clear()
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["url"], "http://127.0.0.1:9/?Action=Publish");
+    assert_eq!(
+        printed["body"],
+        "Action=Publish&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A123456789012%3Apublished&Message=%7B%22order%22%3A+%22o-1%22%7D"
+    );
+
+    // And the services accept it (moto, signature checking on).
+    let moto = Moto::start();
+    let gateway = Gateway::against_moto(&config, &moto, &moto.key.secret);
+    let http = client();
+    let post = |path: &str, body: &str| {
+        http.post(gateway.url(path))
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    let created = post("/topic", "{}").await.unwrap();
+    assert_eq!(created.status(), 200);
+    let published = post("/publish", r#"{"order": "o-1"}"#).await.unwrap();
+    assert_eq!(published.status(), 200);
+    let text = published.text().await.unwrap();
+    assert!(text.contains("<MessageId>"), "{text}");
+    assert_eq!(moto.calls("POST /?Action=Publish "), 1);
+
+    assert_eq!(post("/queue", "{}").await.unwrap().status(), 200);
+    let sent = post("/send", r#"{"order": "o-2"}"#).await.unwrap();
+    assert_eq!(sent.status(), 200);
+    let text = sent.text().await.unwrap();
+    assert!(text.contains("<MessageId>"), "{text}");
+    let received = json_body(http.get(gateway.url("/receive")).send().await.unwrap()).await;
+    assert_eq!(received["Messages"][0]["Body"], r#"{"order": "o-2"}"#);
+}

@@ -12,5 +12,6 @@ mod integrations;
 mod kinesis_tutorial;
 mod operations;
 mod pipeline;
+mod readme;
 mod render;
 mod support;

@@ -28,6 +28,9 @@ pub struct Api {
     pub settings: Settings,
     /// The access-log format (reloadable; where lines go is not).
     pub access_log: crate::access_log::Format,
+    /// What loaded but deserves a look, each `file:line:column: key: message`:
+    /// logged by `run` at start and reload, printed by `validate`.
+    pub warnings: Vec<String>,
 }
 
 /// Limits on what clients may send.

@@ -153,6 +153,9 @@ fn validate(config_path: &Path) -> anyhow::Result<()> {
         credentials: Credentials::fixed("validate", "validate", None),
     };
     let api = compile::compile(&loaded, &environment)?;
+    for warning in &api.warnings {
+        eprintln!("warning: {warning}");
+    }
     println!("{}: ok, {} routes", config_path.display(), api.router.len());
     Ok(())
 }

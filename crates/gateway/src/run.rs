@@ -47,6 +47,9 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
         credentials: credentials.clone(),
     };
     let api = compile::compile(&loaded, &environment)?;
+    for warning in &api.warnings {
+        tracing::warn!("{warning}");
+    }
     let settings = api.settings.clone();
     let listen = options.listen.unwrap_or(settings.listen);
     let admin_listen = options.admin_listen.or(settings.admin_listen);
@@ -235,6 +238,9 @@ impl Running {
                 return;
             }
         };
+        for warning in &api.warnings {
+            tracing::warn!("{warning}");
+        }
         self.warn_about_restart_only_changes(&api);
         let old = shared.api.load();
         let (added, removed) = route_changes(&old, &api);

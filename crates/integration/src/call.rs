@@ -10,7 +10,8 @@ use crate::{Error, OutboundRequest, Service};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operation {
     /// API Gateway's `action/<Action>[&Name=value...]`: `?Action=<Action>` and
-    /// the extra parameters, plus what the protocol adds.
+    /// the extra parameters in the query string, whatever the protocol, with
+    /// the rendered body as it is; plus the headers the protocol needs.
     Action {
         name: String,
         params: Vec<(String, UriTemplate)>,
@@ -162,9 +163,10 @@ pub struct Call {
 
 impl Call {
     /// Completes a mapped request: the URL (base, path, `Action` and fixed
-    /// parameters, then the mapped query parameters) and what the AWS service's
-    /// protocol needs (`X-Amz-Target`, a form `Action` and `Version`, a default
-    /// Content-Type). Headers already set by mappings or overrides are kept.
+    /// parameters, then the mapped query parameters) and the headers the AWS
+    /// service's protocol needs (`X-Amz-Target`, a default Content-Type).
+    /// Headers already set by mappings or overrides are kept; the body is
+    /// never changed.
     pub fn finish(
         &self,
         request: &mut OutboundRequest,
@@ -194,10 +196,11 @@ impl Call {
             }
             Operation::Action { name, params } => {
                 url.push('/');
-                // Query-protocol services take the action in the form body.
-                if !matches!(protocol, Protocol::Query { .. }) {
-                    pairs.push(("Action".to_string(), encode_query_component(name)));
-                }
+                // API Gateway names the action in the query string for every
+                // service, Query-protocol ones included: a form template that
+                // writes `Action=Publish&...` itself (as published ones do) is
+                // sent as it is, and the service reads the same action twice.
+                pairs.push(("Action".to_string(), encode_query_component(name)));
                 for (param, template) in params {
                     pairs.push((param.clone(), template.render(value)?));
                 }
@@ -231,17 +234,7 @@ impl Call {
                     request.set_header("Content-Type", content_type);
                 }
             }
-            Protocol::Query { version } => {
-                let mut body = format!(
-                    "Action={}&Version={}",
-                    encode_query_component(action),
-                    version
-                );
-                if !request.body.is_empty() {
-                    body.push('&');
-                    body.push_str(&String::from_utf8_lossy(&request.body));
-                }
-                request.body = body.into();
+            Protocol::Query => {
                 if request.header("content-type").is_none() {
                     request.set_header(
                         "Content-Type",
@@ -323,30 +316,42 @@ mod tests {
         );
     }
 
+    /// As API Gateway: the action in the query string, the template's form
+    /// body sent unchanged, so a template that writes `Action=` itself does
+    /// not get a second one in the body.
     #[test]
-    fn query_services_get_a_form_body() {
+    fn query_services_get_the_action_in_the_query_string_and_the_body_as_rendered() {
         let mut r = OutboundRequest::new(http::Method::POST, String::new());
         r.body = "TopicArn=arn%3Ax&Message=hi".into();
         call("sns", Operation::action("Publish"))
             .finish(&mut r, &[], &[])
             .unwrap();
-        assert_eq!(r.url, "http://127.0.0.1:5000/");
-        assert_eq!(
-            &r.body[..],
-            b"Action=Publish&Version=2010-03-31&TopicArn=arn%3Ax&Message=hi"
-        );
+        assert_eq!(r.url, "http://127.0.0.1:5000/?Action=Publish");
+        assert_eq!(&r.body[..], b"TopicArn=arn%3Ax&Message=hi");
         assert_eq!(
             r.header("content-type"),
             Some("application/x-www-form-urlencoded; charset=utf-8")
         );
 
-        // SQS with a form body speaks Query.
+        let mut r = OutboundRequest::new(http::Method::POST, String::new());
+        r.body = "Action=Publish&TopicArn=arn%3Ax&Message=hi".into();
+        call("sns", Operation::action("Publish"))
+            .finish(&mut r, &[], &[])
+            .unwrap();
+        assert_eq!(r.url, "http://127.0.0.1:5000/?Action=Publish");
+        assert_eq!(&r.body[..], b"Action=Publish&TopicArn=arn%3Ax&Message=hi");
+
+        // SQS with a form body speaks Query: no target header.
         let mut r = OutboundRequest::new(http::Method::POST, String::new());
         r.set_header("Content-Type", "application/x-www-form-urlencoded");
         call("sqs", Operation::action("SendMessage"))
-            .finish(&mut r, &[], &[])
+            .finish(&mut r, &[], &pairs(&[("QueueUrl", "http://q/1/a")]))
             .unwrap();
-        assert_eq!(&r.body[..], b"Action=SendMessage&Version=2012-11-05");
+        assert_eq!(
+            r.url,
+            "http://127.0.0.1:5000/?Action=SendMessage&QueueUrl=http%3A%2F%2Fq%2F1%2Fa"
+        );
+        assert!(r.body.is_empty());
         assert!(r.header("x-amz-target").is_none());
     }
 

@@ -14,8 +14,10 @@ pub enum Protocol {
         target_prefix: Option<&'static str>,
         content_type: &'static str,
     },
-    /// AWS Query: form-encoded `Action` and `Version` in the body.
-    Query { version: &'static str },
+    /// AWS Query: a form body. The action is in the query string, as for
+    /// every action call; the body is the template's, parameters only or with
+    /// its own `Action=`, and gets a form Content-Type when none is mapped.
+    Query,
     /// REST-style services (Lambda, S3): the operation is the method and path.
     Rest,
     /// Not in the table: `?Action=<Action>` only.
@@ -92,26 +94,14 @@ const KNOWN: &[(&str, &str, Protocol)] = &[
             content_type: "application/x-amz-json-1.0",
         },
     ),
-    (
-        "sns",
-        "SNS",
-        Protocol::Query {
-            version: "2010-03-31",
-        },
-    ),
-    (
-        "sts",
-        "STS",
-        Protocol::Query {
-            version: "2011-06-15",
-        },
-    ),
+    ("sns", "SNS", Protocol::Query),
+    ("sts", "STS", Protocol::Query),
     ("lambda", "LAMBDA", Protocol::Rest),
     ("s3", "S3", Protocol::Rest),
 ];
 
-/// The Query-protocol version of services that also speak it.
-const QUERY_VERSIONS: &[(&str, &str)] = &[("sqs", "2012-11-05")];
+/// Services that speak Query besides their JSON protocol.
+const ALSO_QUERY: &[&str] = &["sqs"];
 
 impl Service {
     /// The service named `name` in the configuration.
@@ -151,9 +141,10 @@ impl Service {
             ct.trim_start()
                 .starts_with("application/x-www-form-urlencoded")
         });
-        match QUERY_VERSIONS.iter().find(|(n, _)| *n == self.name) {
-            Some((_, version)) if form => Protocol::Query { version },
-            _ => self.protocol,
+        if form && ALSO_QUERY.contains(&self.name.as_str()) {
+            Protocol::Query
+        } else {
+            self.protocol
         }
     }
 }
@@ -176,12 +167,7 @@ mod tests {
         ));
         assert_eq!(Service::lookup("events").env_id, "EVENTBRIDGE");
         assert!(Service::lookup("s3").s3_signing);
-        assert_eq!(
-            Service::lookup("sns").protocol,
-            Protocol::Query {
-                version: "2010-03-31"
-            }
-        );
+        assert_eq!(Service::lookup("sns").protocol, Protocol::Query);
     }
 
     #[test]
@@ -203,9 +189,7 @@ mod tests {
         ));
         assert_eq!(
             sqs.protocol_for(Some("application/x-www-form-urlencoded; charset=utf-8")),
-            Protocol::Query {
-                version: "2012-11-05"
-            }
+            Protocol::Query
         );
         assert!(matches!(sqs.protocol_for(None), Protocol::Json { .. }));
     }

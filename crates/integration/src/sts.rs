@@ -6,8 +6,7 @@
 use std::time::Duration;
 
 use crate::{
-    AwsError, Call, Client, Credentials, Endpoint, Error, Operation, OutboundRequest, Service,
-    Signer, xml,
+    AwsError, Client, Credentials, Endpoint, Error, OutboundRequest, Service, Signer, xml,
 };
 
 /// How long STS may take to answer.
@@ -36,13 +35,14 @@ pub async fn caller_account(
 ) -> Result<String, Error> {
     let service = Service::lookup("sts");
     let endpoint = Endpoint::resolve(&service, region, endpoint_url, env)?;
-    let call = Call {
-        base: endpoint.base().to_string(),
-        service: Some(service.clone()),
-        operation: Operation::action("GetCallerIdentity"),
-    };
-    let mut request = OutboundRequest::new(http::Method::POST, String::new());
-    call.finish(&mut request, &[], &[])?;
+    // As the AWS SDKs call it: the action and version in a form body (not
+    // an API Gateway action call, which names the action in the URL).
+    let mut request = OutboundRequest::new(http::Method::POST, format!("{}/", endpoint.base()));
+    request.body = "Action=GetCallerIdentity&Version=2011-06-15".into();
+    request.set_header(
+        "Content-Type",
+        "application/x-www-form-urlencoded; charset=utf-8",
+    );
     Signer::new(&service, region, credentials.clone())
         .sign(&mut request)
         .await?;

@@ -227,6 +227,8 @@ pub(crate) struct Expr {
 
 #[derive(Debug)]
 pub(crate) enum ExprKind {
+    /// `null`.
+    Null,
     Bool(bool),
     Int(i64),
     Float(f64),

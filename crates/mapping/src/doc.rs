@@ -137,6 +137,21 @@ impl<'a> crate::jsonpath::Node for Doc<'a> {
             Doc::Array(_) | Doc::Object(_) => Scalar::Composite,
         }
     }
+
+    fn keys(&self) -> Option<Vec<&str>> {
+        let Doc::Object(members) = self else {
+            return None;
+        };
+        // A repeated name is one key, as in the Java map it would parse into.
+        let mut seen = std::collections::HashSet::with_capacity(members.len());
+        Some(
+            members
+                .iter()
+                .map(|(name, _)| &**name)
+                .filter(|name| seen.insert(*name))
+                .collect(),
+        )
+    }
 }
 
 #[cfg(test)]

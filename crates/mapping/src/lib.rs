@@ -92,7 +92,7 @@ mod vars;
 
 pub use body::Body;
 pub use error::{Error, ErrorKind, Span};
-pub use jsonpath::{JsonPath, Matches};
+pub use jsonpath::{Computed, JsonPath, Matches};
 pub use params::Params;
 pub use template::Template;
 pub use vars::{Context, ErrorContext, Identity, Input, Overrides, Rendered, Variables};

@@ -214,7 +214,11 @@ fn precompile_ref(r: &mut Reference, pass: &mut Pass) -> Fallible<()> {
 
 fn precompile_expr(e: &mut Expr, pass: &mut Pass) -> Fallible<()> {
     match &mut e.kind {
-        ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => Ok(()),
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Str(_) => Ok(()),
         ExprKind::Interpolated(b) => precompile_block(b, pass),
         ExprKind::Ref(r) => {
             pass.members.read(r);

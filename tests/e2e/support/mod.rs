@@ -460,18 +460,29 @@ fn private_ca() -> (String, rustls::ServerConfig) {
 
 impl EchoServer {
     pub fn start() -> Self {
-        Self::serve(None)
+        Self::serve(None, None)
+    }
+
+    /// A stand-in for an AWS endpoint that fails: every request gets
+    /// `status` with an AWS XML error body (`<ErrorResponse>...<Code>
+    /// InternalFailure</Code>...`), as S3 and the Query-protocol services
+    /// answer, and as no client of a JSON API can read.
+    pub fn failing(status: u16) -> Self {
+        Self::serve(None, Some(status))
     }
 
     /// An echo server over HTTPS, with a certificate from a private CA.
     pub fn start_tls() -> Self {
         let (ca_pem, config) = private_ca();
-        let mut server = Self::serve(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))));
+        let mut server = Self::serve(
+            Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
+            None,
+        );
         server.ca_pem = Some(ca_pem);
         server
     }
 
-    fn serve(tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
+    fn serve(tls: Option<tokio_rustls::TlsAcceptor>, fail: Option<u16>) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let scheme = if tls.is_some() { "https" } else { "http" };
@@ -490,7 +501,12 @@ impl EchoServer {
                             let Ok((stream, _)) = accepted else { continue };
                             let tls = tls.clone();
                             tokio::spawn(async move {
-                                let service = hyper::service::service_fn(echo);
+                                let service = hyper::service::service_fn(move |request| async move {
+                                    match fail {
+                                        Some(status) => Ok(failure(status)),
+                                        None => echo(request).await,
+                                    }
+                                });
                                 let http = hyper::server::conn::http1::Builder::new();
                                 match tls {
                                     None => {
@@ -565,6 +581,17 @@ async fn echo(
         .headers_mut()
         .insert("x-echo", http::HeaderValue::from_static("yes"));
     Ok(response)
+}
+
+/// What a failing AWS XML-protocol service answers.
+fn failure(status: u16) -> http::Response<http_body_util::Full<bytes::Bytes>> {
+    let body = "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>The request processing has failed because of an unknown error, exception or failure.</Message></Error><RequestId>c45ac31a-4c19-4296-84bb-1d2e899a0a8d</RequestId></ErrorResponse>";
+    let mut response = http::Response::new(http_body_util::Full::new(bytes::Bytes::from(body)));
+    *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
+    response
+        .headers_mut()
+        .insert("content-type", http::HeaderValue::from_static("text/xml"));
+    response
 }
 
 impl Drop for EchoServer {

@@ -86,9 +86,14 @@ pub(super) fn compile(
             params::parse_target(target, Side::IntegrationRequest),
             params::parse_source(source, Side::IntegrationRequest),
         ) {
-            (Ok(Target::Path(name)), _) if !placeholders.contains(&name) => problems.push_key(
+            // API Gateway accepts a path mapping the URI does not use (published
+            // patterns map `integration.request.path.PetType` on action calls), so
+            // such a definition loads; the mapping is left out.
+            (Ok(Target::Path(name)), Ok(_)) if !placeholders.contains(&name) => problems.warn_key(
                 &path,
-                format!("`{target}`: the integration URI has no `{{{name}}}` placeholder"),
+                format!(
+                    "`{target}` is not used: the integration URI has no `{{{name}}}` placeholder"
+                ),
             ),
             (Ok(t), Ok(s)) => request_parameters.push((t, s)),
             (Err(e), _) => problems.push_key(&path, e),

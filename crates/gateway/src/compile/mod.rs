@@ -47,6 +47,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
         loaded,
         // Unknown and duplicate keys first, so that one run shows every mistake.
         list: loaded.problems.clone(),
+        warnings: Vec::new(),
     };
     let config = &loaded.config;
     let region = region(loaded, environment.env);
@@ -127,6 +128,11 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             stage: shared.stage,
             gateway_responses,
             settings,
+            warnings: problems
+                .warnings
+                .iter()
+                .map(|w| w.in_file(&loaded.path))
+                .collect(),
         }),
         _ => Err(ConfigError {
             file: loaded.path.clone(),
@@ -251,6 +257,8 @@ fn templates(
 struct Problems<'a> {
     loaded: &'a Loaded,
     list: Vec<Problem>,
+    /// What loads, but is worth the operator's eye.
+    warnings: Vec<Problem>,
 }
 
 impl Problems<'_> {
@@ -264,6 +272,15 @@ impl Problems<'_> {
     fn push_key(&mut self, path: &[&str], message: String) {
         let location = self.loaded.locations.key(path);
         self.push_at(path, location, message);
+    }
+
+    /// A warning about the key at `path` itself.
+    fn warn_key(&mut self, path: &[&str], message: String) {
+        self.warnings.push(Problem {
+            key: path.join("."),
+            location: self.loaded.locations.key(path),
+            message,
+        });
     }
 
     fn push_at(&mut self, path: &[&str], location: Option<Location>, message: String) {

@@ -220,6 +220,7 @@ mod tests {
         let mut problems = Problems {
             loaded: &loaded,
             list: Vec::new(),
+            warnings: Vec::new(),
         };
         let settings = settings(&loaded, &mut problems);
         if problems.list.is_empty() {

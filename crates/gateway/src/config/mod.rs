@@ -40,17 +40,24 @@ impl fmt::Display for ConfigError {
             if count == 1 { "" } else { "s" }
         )?;
         for p in &self.problems {
-            write!(f, "\n  {}", self.file.display())?;
-            if let Some(loc) = p.location {
-                write!(f, ":{}:{}", loc.line, loc.column)?;
-            }
-            if p.key.is_empty() {
-                write!(f, ": {}", p.message)?;
-            } else {
-                write!(f, ": {}: {}", p.key, p.message)?;
-            }
+            write!(f, "\n  {}", p.in_file(&self.file))?;
         }
         Ok(())
+    }
+}
+
+impl Problem {
+    /// `file:line:column: key: message`.
+    pub fn in_file(&self, file: &Path) -> String {
+        let mut out = file.display().to_string();
+        if let Some(loc) = self.location {
+            out.push_str(&format!(":{}:{}", loc.line, loc.column));
+        }
+        if !self.key.is_empty() {
+            out.push_str(&format!(": {}", self.key));
+        }
+        out.push_str(&format!(": {}", self.message));
+        out
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use super::Eval;
 use crate::ast::{Encoder, LoopField, Precompiled};
 use crate::error::{Failure, Fallible};
-use crate::jsonpath::{JsonPath, Matches};
+use crate::jsonpath::{Computed, JsonPath, Matches};
 use crate::params::Location;
 use crate::render;
 use crate::util;
@@ -171,6 +171,7 @@ impl<'a> Eval<'a> {
                     Matches::Many(vs) => {
                         Value::new_list(vs.into_iter().map(Value::from_json).collect(), true)
                     }
+                    Matches::Computed(c) => computed_value(c),
                 })
             }
             (Builtin::Input, "json", 1) => {
@@ -193,6 +194,7 @@ impl<'a> Eval<'a> {
                         }
                         s.push(']');
                     }
+                    Matches::Computed(c) => c.write_json(&mut s),
                 }
                 super::check_len(&s)?;
                 Ok(Value::string(s))
@@ -280,6 +282,18 @@ impl PathRef<'_> {
 }
 
 /// `$util.parseJson`: an owned tree of maps and JSON-printing lists.
+/// A JSONPath function's result as `$input.path` gives it: a number, or
+/// the names as a list that prints as JSON, like a list from the body.
+fn computed_value<'a>(c: Computed) -> Value<'a> {
+    match c {
+        Computed::Int(i) => Value::Int(i),
+        Computed::Double(d) => Value::Float(d),
+        Computed::Keys(keys) => {
+            Value::new_list(keys.into_iter().map(Value::string).collect(), true)
+        }
+    }
+}
+
 fn parse_json<'a>(text: &str) -> Fallible<Value<'a>> {
     let json: Json = serde_json::from_str(text)
         .map_err(|e| Failure::runtime(format!("parseJson: invalid JSON: {e}")))?;

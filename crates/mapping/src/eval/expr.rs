@@ -26,6 +26,7 @@ impl<'a> Eval<'a> {
 
     fn expr_other(&mut self, e: &'a Expr) -> Fallible<Value<'a>> {
         let v = match &e.kind {
+            ExprKind::Null => Value::Null,
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::Float(f) => Value::Float(*f),

@@ -31,8 +31,15 @@
 //! `[0,2]`, `[1:3]`, `[:2]`, `[-2:]`, `[::2]`, `.*`, `[*]`, `..name`, `..*`,
 //! `..[0]`, and filters `[?(...)]` with `@`/`$` paths, literals (numbers,
 //! quoted strings, `true`, `false`, `null`), `== != < <= > >=`, `=~ /re/i`,
-//! `&&`, `||`, `!` and parentheses. Jayway's functions (`.length()`) and
-//! script expressions (`[(@.length-1)]`) are not.
+//! `&&`, `||`, `!` and parentheses; and Jayway's functions without
+//! arguments at the end of a path: `length()` (and its alias `size()`),
+//! `min()`, `max()`, `avg()`, `stddev()`, `sum()` and `keys()`. A function
+//! takes the value of the path before it, or for an indefinite path the list
+//! of its matches, as Jayway's do. Jayway's functions that take arguments
+//! (`concat(X)`, `append(X)`, `index(X)`), its newer `first()`, `last()` and
+//! `distinct()`, functions inside filters, and script expressions
+//! (`[(@.length-1)]`) are refused at load: nothing recorded shows API Gateway
+//! running them.
 //!
 //! The module is in two halves: `parse.rs` turns the text into steps and
 //! filters, `query.rs` runs them on any document that implements [`Node`].
@@ -52,6 +59,7 @@ pub struct JsonPath {
     source: String,
     steps: Vec<Step>,
     definite: bool,
+    function: Option<Function>,
 }
 
 /// The result of a query, with Jayway's semantics.
@@ -63,6 +71,85 @@ pub enum Matches<'v, N = Value> {
     One(&'v N),
     /// An indefinite path's values, in document order (possibly none).
     Many(Vec<&'v N>),
+    /// What the function ending the path computed.
+    Computed(Computed),
+}
+
+/// A function that ends a path, Jayway's `$.items.length()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Function {
+    /// The number of items of an array, or of members of an object.
+    Length,
+    Min,
+    Max,
+    Avg,
+    /// The population standard deviation, as Jayway computes it.
+    StdDev,
+    Sum,
+    /// An object's member names.
+    Keys,
+}
+
+impl Function {
+    /// Jayway's names for the functions supported here; `size` is Jayway's
+    /// alias of `length`.
+    fn named(name: &str) -> Option<Function> {
+        Some(match name {
+            "length" | "size" => Function::Length,
+            "min" => Function::Min,
+            "max" => Function::Max,
+            "avg" => Function::Avg,
+            "stddev" => Function::StdDev,
+            "sum" => Function::Sum,
+            "keys" => Function::Keys,
+            _ => return None,
+        })
+    }
+
+    /// Jayway's other functions: they take arguments, or appeared in
+    /// versions nothing shows API Gateway running.
+    const JAYWAY_ONLY: &[&str] = &["concat", "append", "first", "last", "index", "distinct"];
+}
+
+/// A function's result. Jayway's `length()` is an `Integer`, the numeric
+/// functions a `Double`, `keys()` a set of names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Computed {
+    Int(i64),
+    Double(f64),
+    Keys(Vec<String>),
+}
+
+impl Computed {
+    /// The result as JSON text, as `$input.json` prints it: Java's
+    /// `Double.toString` for a double (`6.0`), a JSON array of names.
+    pub(crate) fn write_json(&self, out: &mut String) {
+        match self {
+            Computed::Int(i) => out.push_str(&i.to_string()),
+            Computed::Double(d) => crate::render::java_double(*d, out),
+            Computed::Keys(keys) => {
+                out.push('[');
+                for (i, key) in keys.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    crate::render::json_string(key, out);
+                }
+                out.push(']');
+            }
+        }
+    }
+
+    /// As a `serde_json::Value` (a non-finite double becomes null).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Computed::Int(i) => Value::from(*i),
+            Computed::Double(d) => {
+                serde_json::Number::from_f64(*d).map_or(Value::Null, Value::Number)
+            }
+            Computed::Keys(keys) => keys.iter().map(|k| Value::from(k.as_str())).collect(),
+        }
+    }
 }
 
 impl Matches<'_> {
@@ -73,6 +160,7 @@ impl Matches<'_> {
             Matches::Missing => None,
             Matches::One(v) => Some((*v).clone()),
             Matches::Many(vs) => Some(Value::Array(vs.iter().map(|v| (*v).clone()).collect())),
+            Matches::Computed(c) => Some(c.to_value()),
         }
     }
 }
@@ -129,7 +217,11 @@ impl JsonPath {
             (format!("$.{trimmed}"), 2)
         };
         let lead = path.len() - path.trim_start().len();
-        let mut p = parse::PathParser { s: &text, pos: 1 };
+        let mut p = parse::PathParser {
+            s: &text,
+            pos: 1,
+            function: None,
+        };
         let result = p.steps(false);
         match result {
             Ok(steps) => {
@@ -140,6 +232,7 @@ impl JsonPath {
                     source: path.to_owned(),
                     steps,
                     definite,
+                    function: p.function,
                 })
             }
             Err((at, msg)) => {
@@ -177,9 +270,10 @@ impl JsonPath {
         &self.source
     }
 
-    /// Whether the path can match at most one value (Jayway's "definite").
+    /// Whether the path can match at most one value (Jayway's "definite"):
+    /// a path ending with a function gives one value or none.
     pub fn is_definite(&self) -> bool {
-        self.definite
+        self.definite || self.function.is_some()
     }
 
     /// Evaluates the path against a document.
@@ -188,6 +282,19 @@ impl JsonPath {
     }
 
     pub(crate) fn query_node<'v, N: Node>(&self, root: &'v N) -> Matches<'v, N> {
+        let matches = self.query_steps(root);
+        let Some(function) = self.function else {
+            return matches;
+        };
+        let input = match matches {
+            Matches::One(v) => query::Input::One(v),
+            Matches::Many(vs) => query::Input::Many(vs),
+            Matches::Missing | Matches::Computed(_) => return Matches::Missing,
+        };
+        query::call(function, input).map_or(Matches::Missing, Matches::Computed)
+    }
+
+    fn query_steps<'v, N: Node>(&self, root: &'v N) -> Matches<'v, N> {
         if self.definite {
             let mut cur = root;
             for step in &self.steps {
@@ -248,6 +355,53 @@ mod tests {
         let e = JsonPath::compile("$.a[").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::JsonPath);
         assert_eq!(e.column(), 5);
-        assert!(JsonPath::compile("$.a.length()").is_err());
+        let e = JsonPath::compile("$.a.first()").unwrap_err();
+        assert_eq!(
+            e.message(),
+            "the JSONPath function `first()` is not supported"
+        );
+        assert_eq!(e.column(), 5);
+        let e = JsonPath::compile("$.a.count()").unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("unknown JSONPath function `count()`")
+        );
+        let e = JsonPath::compile("$.a.length(1)").unwrap_err();
+        assert_eq!(e.message(), "`length()` takes no arguments");
+        let e = JsonPath::compile("$.a.length().b").unwrap_err();
+        assert_eq!(e.message(), "a JSONPath function ends the path");
+        assert!(JsonPath::compile("$.a[?(@.b.length() > 1)]").is_err());
+    }
+
+    #[test]
+    fn functions_end_a_path() {
+        let doc = json!({
+            "items": [3, 1.5, "x", 4, null],
+            "o": {"a": 1, "b": [1, 2]},
+            "r": [{"n": 2}, {"n": 6}, {"m": 1}],
+            "s": "text",
+            "none": []
+        });
+        assert_eq!(q("$.items.length()", &doc), Some(json!(5)));
+        assert_eq!(q("$.items.size()", &doc), Some(json!(5)));
+        assert_eq!(q("$.o.length()", &doc), Some(json!(2)));
+        assert_eq!(q("$.length()", &doc), Some(json!(5)));
+        assert_eq!(q("$.items.sum()", &doc), Some(json!(8.5)));
+        assert_eq!(q("$.items.min()", &doc), Some(json!(1.5)));
+        assert_eq!(q("$.items.max()", &doc), Some(json!(4.0)));
+        assert_eq!(q("$.o.b.avg()", &doc), Some(json!(1.5)));
+        assert_eq!(q("$.o.b.stddev()", &doc), Some(json!(0.5)));
+        assert_eq!(q("$.o.keys()", &doc), Some(json!(["a", "b"])));
+        // An indefinite path hands the function the list of its matches.
+        assert_eq!(q("$.r[*].n.sum()", &doc), Some(json!(8.0)));
+        assert_eq!(q("$.r[*].n.length()", &doc), Some(json!(2)));
+        assert_eq!(q("$..n.max()", &doc), Some(json!(6.0)));
+        // Where Jayway answers null.
+        assert_eq!(q("$.s.length()", &doc), None);
+        assert_eq!(q("$.missing.length()", &doc), None);
+        assert_eq!(q("$.none.sum()", &doc), None);
+        assert_eq!(q("$.o.sum()", &doc), None);
+        assert_eq!(q("$.items.keys()", &doc), None);
+        assert!(JsonPath::compile("$.items.length()").unwrap().is_definite());
     }
 }

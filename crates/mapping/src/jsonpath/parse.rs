@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Cmp, Filter, Operand, Step};
+use super::{Cmp, Filter, Function, Operand, Step};
 
 /// A parse failure: the byte offset in the path text, and the message.
 type PResult<T> = Result<T, (usize, String)>;
@@ -13,6 +13,8 @@ pub(super) struct PathParser<'s> {
     pub(super) s: &'s str,
     /// Where parsing is: just after the root to begin with.
     pub(super) pos: usize,
+    /// The function that ends the path (`$.items.length()`), once read.
+    pub(super) function: Option<Function>,
 }
 
 impl PathParser<'_> {
@@ -48,6 +50,14 @@ impl PathParser<'_> {
                         steps.push(Step::Descend(Box::new(inner)));
                     } else {
                         self.pos += 1;
+                        if !in_filter && let Some(function) = self.function()? {
+                            self.function = Some(function);
+                            self.ws();
+                            if self.peek().is_some() {
+                                return self.fail("a JSONPath function ends the path");
+                            }
+                            return Ok(steps);
+                        }
                         steps.push(self.dot_name(in_filter)?);
                     }
                 }
@@ -83,7 +93,8 @@ impl PathParser<'_> {
                 break;
             }
             if c == b'(' {
-                return self.fail("JSONPath functions are not supported");
+                return self
+                    .fail("JSONPath functions are supported at the end of a path, not in filters");
             }
             self.pos += 1;
         }
@@ -91,6 +102,37 @@ impl PathParser<'_> {
             return self.fail("expected a property name");
         }
         Ok(Step::Name(self.s[start..self.pos].to_owned()))
+    }
+
+    /// A function call after a `.`: `name()`. Nothing is consumed when the
+    /// name is not followed by `(`.
+    fn function(&mut self) -> PResult<Option<Function>> {
+        let b = self.s.as_bytes();
+        let start = self.pos;
+        let mut end = start;
+        while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+            end += 1;
+        }
+        if end == start || b.get(end) != Some(&b'(') {
+            return Ok(None);
+        }
+        let name = &self.s[start..end];
+        let Some(function) = Function::named(name) else {
+            return self.fail(if Function::JAYWAY_ONLY.contains(&name) {
+                format!("the JSONPath function `{name}()` is not supported")
+            } else {
+                format!(
+                    "unknown JSONPath function `{name}()`; known: length, size, min, max, avg, stddev, sum, keys"
+                )
+            });
+        };
+        self.pos = end + 1;
+        self.ws();
+        if self.peek() != Some(b')') {
+            return self.fail(format!("`{name}()` takes no arguments"));
+        }
+        self.pos += 1;
+        Ok(Some(function))
     }
 
     fn quoted(&mut self) -> PResult<String> {

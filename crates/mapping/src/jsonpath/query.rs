@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Cmp, Filter, Operand, Step};
+use super::{Cmp, Computed, Filter, Function, Operand, Step};
 
 /// A scalar as filters compare it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,6 +24,8 @@ pub(crate) trait Node: Sized {
     /// Array items or object values, in order.
     fn for_each_child<'s>(&'s self, f: &mut dyn FnMut(&'s Self));
     fn scalar(&self) -> Scalar<'_>;
+    /// An object's member names, each once, in document order.
+    fn keys(&self) -> Option<Vec<&str>>;
 }
 
 impl Node for Value {
@@ -52,6 +54,70 @@ impl Node for Value {
             _ => Scalar::Composite,
         }
     }
+
+    fn keys(&self) -> Option<Vec<&str>> {
+        self.as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+    }
+}
+
+/// What a function ending a path is applied to: the value of a definite
+/// path, or the matches of an indefinite one (Jayway hands its functions
+/// those as one array).
+pub(super) enum Input<'v, N> {
+    One(&'v N),
+    Many(Vec<&'v N>),
+}
+
+/// Applies `function` as Jayway does; `None` where Jayway gives null
+/// (`length()` of a string, `keys()` of an array, the numeric functions of
+/// something that is not an array). The numeric functions skip items that
+/// are not numbers; over no numbers at all they give `None` (older Jayway
+/// versions answer with a seed value, newer ones fail).
+pub(super) fn call<N: Node>(function: Function, input: Input<'_, N>) -> Option<Computed> {
+    let items: Vec<&N> = match (&input, function) {
+        (Input::One(v), Function::Length) => {
+            let len = match v.items() {
+                Some(items) => items.len(),
+                None => v.keys()?.len(),
+            };
+            return Some(Computed::Int(len as i64));
+        }
+        (Input::Many(vs), Function::Length) => return Some(Computed::Int(vs.len() as i64)),
+        (Input::One(v), Function::Keys) => {
+            return Some(Computed::Keys(
+                v.keys()?.into_iter().map(str::to_owned).collect(),
+            ));
+        }
+        (Input::Many(_), Function::Keys) => return None,
+        (Input::One(v), _) => v.items()?.iter().collect(),
+        (Input::Many(vs), _) => vs.clone(),
+    };
+    let numbers: Vec<f64> = items
+        .into_iter()
+        .filter_map(|v| match v.scalar() {
+            Scalar::Num(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    if numbers.is_empty() {
+        return None;
+    }
+    let count = numbers.len() as f64;
+    let sum: f64 = numbers.iter().sum();
+    let value = match function {
+        Function::Min => numbers.iter().copied().fold(f64::INFINITY, f64::min),
+        Function::Max => numbers.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Function::Sum => sum,
+        Function::Avg => sum / count,
+        Function::StdDev => {
+            let squares: f64 = numbers.iter().map(|n| n * n).sum();
+            (squares / count - (sum / count) * (sum / count)).sqrt()
+        }
+        // Answered above, before the numbers.
+        Function::Length | Function::Keys => return None,
+    };
+    Some(Computed::Double(value))
 }
 
 /// One definite step.

@@ -99,6 +99,7 @@ fn body_path(body: &dyn BodyView, path: &JsonPath) -> Option<String> {
             }
             text.push(']');
         }
+        Matches::Computed(c) => c.write_json(&mut text),
     }
     Some(text)
 }
@@ -194,6 +195,15 @@ mod tests {
         assert_eq!(
             resolve("method.request.body.nested..*").as_deref(),
             Some("[[1,2.0E7],1,2.0E7]")
+        );
+        // A JSONPath function's result, as `$input.json` prints it.
+        assert_eq!(
+            resolve("method.request.body.nested['a-b'].length()").as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            resolve("method.request.body.nested['a-b'].sum()").as_deref(),
+            Some("2.0000001E7")
         );
         assert_eq!(resolve("method.request.body.nothing"), None);
         assert_eq!(resolve("method.request.body.absent"), None);

@@ -100,6 +100,12 @@ impl<'s> Parser<'s> {
                 self.pos = end;
                 ExprKind::Bool(false)
             }
+            // Not a Velocity 1.7 literal, but API Gateway accepts it
+            // (`$map.put('k', null)`, AWS-recorded) and it is the null value.
+            Tok::Word("null") => {
+                self.pos = end;
+                ExprKind::Null
+            }
             Tok::Str { raw, double } => {
                 self.pos = end;
                 self.string_literal(raw, double, at)?
