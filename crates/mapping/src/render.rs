@@ -213,6 +213,9 @@ pub(crate) fn write_json(j: &Doc<'_>, out: &mut String, depth: usize) -> Fallibl
         Doc::Float(f) => java_double(*f, out),
         Doc::Str(s) => json_string(s, out),
         Doc::Array(a) => {
+            // Room for the shortest elements (`0,`) at once, so a large
+            // array's text does not grow by doubling from a few bytes.
+            out.reserve(a.len().saturating_mul(2).saturating_add(2));
             out.push('[');
             for (i, item) in a.iter().enumerate() {
                 if i > 0 {
