@@ -78,8 +78,24 @@ pub async fn serve(
     let mut accept_errors = AcceptErrors::default();
     tokio::pin!(shutdown);
     loop {
-        // At the connection limit, stop accepting: new clients wait in the
-        // kernel's queue instead of taking file descriptors.
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    shared.metrics.connection_refused("accept_failed");
+                    accept_errors.log(&e);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // At the connection limit, this worker holds the connection it just
+        // accepted and accepts no more until a slot frees: the next clients
+        // wait in the kernel's queue instead of taking file descriptors. (A
+        // permit taken before accepting would be held by an idle worker
+        // while another one has clients waiting.)
         let permit = tokio::select! {
             permit = shared.connections.clone().acquire_owned() => match permit {
                 Ok(permit) => permit,
@@ -87,45 +103,30 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(accepted) => accepted,
-                    Err(e) => {
-                        // Out of file descriptors and the like: back off, keep serving.
-                        shared.metrics.connection_refused("accept_failed");
-                        accept_errors.log(&e);
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let (stream, heads) = Watched::new(stream);
-                let service = {
-                    let shared = shared.clone();
-                    let client = client.clone();
-                    service_fn(move |request| {
-                        let shared = shared.clone();
-                        let client = client.clone();
-                        let framing = heads.next();
-                        async move {
-                            Ok::<_, Infallible>(handle(&shared, &client, request, peer, framing).await)
-                        }
-                    })
-                };
-                let connection = builder.serve_connection(TokioIo::new(stream), service);
-                let connection = graceful.watch(connection);
+        let _ = stream.set_nodelay(true);
+        let (stream, heads) = Watched::new(stream);
+        let service = {
+            let shared = shared.clone();
+            let client = client.clone();
+            service_fn(move |request| {
                 let shared = shared.clone();
-                let open = shared.metrics.connection();
-                tokio::spawn(async move {
-                    let _held = (permit, open);
-                    if let Err(e) = connection.await {
-                        connection_error(&shared, peer, &e);
-                    }
-                });
+                let client = client.clone();
+                let framing = heads.next();
+                async move {
+                    Ok::<_, Infallible>(handle(&shared, &client, request, peer, framing).await)
+                }
+            })
+        };
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        let shared = shared.clone();
+        let open = shared.metrics.connection();
+        tokio::spawn(async move {
+            let _held = (permit, open);
+            if let Err(e) = connection.await {
+                connection_error(&shared, peer, &e);
             }
-            () = &mut shutdown => break,
-        }
+        });
     }
     drop(listener);
     graceful.shutdown().await;

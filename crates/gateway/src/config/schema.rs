@@ -169,10 +169,11 @@ pub struct LimitsConfig {
     /// restart to change.
     #[serde(default = "default_header_timeout_ms")]
     pub header_timeout_ms: u64,
-    /// The most client connections open at once, for the whole process.
+    /// The most client connections served at once, for the whole process.
     /// Default 10,000, and never more than the open-files limit allows (less
-    /// 64 for the gateway's own files and backend connections). More wait in
-    /// the kernel's queue. Needs a restart to change.
+    /// 64 for the gateway's own files and backend connections). At the limit
+    /// each worker holds one more, accepted, until a slot frees; the rest
+    /// wait in the kernel's queue. Needs a restart to change.
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
     /// The most request-body bytes held in memory at once, for the whole
