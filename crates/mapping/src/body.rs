@@ -1,7 +1,6 @@
 //! [`Body`]: a request or response body, parsed at most once whatever reads
 //! it.
 
-use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::fmt;
 
@@ -96,7 +95,7 @@ impl<'a> Body<'a> {
                 let doc = if self.text.trim().is_empty() {
                     Doc::Object(Members::new(Vec::new()))
                 } else {
-                    Doc::Str(Cow::Borrowed(self.text))
+                    Doc::Str(self.text)
                 };
                 Parsed {
                     doc,
@@ -161,11 +160,11 @@ mod tests {
         );
 
         let form = Body::new("a=b");
-        assert_eq!(form.doc(), &Doc::Str(Cow::Borrowed("a=b")));
+        assert_eq!(form.doc(), &Doc::Str("a=b"));
         assert!(!form.is_json());
 
         let string = Body::new(r#""a=b""#);
-        assert_eq!(string.doc(), &Doc::Str(Cow::Borrowed("a=b")));
+        assert_eq!(string.doc(), &Doc::Str("a=b"));
         assert!(string.is_json());
         assert_eq!(string.to_json().unwrap(), serde_json::json!("a=b"));
     }

@@ -150,6 +150,7 @@ pub(crate) fn display_json(j: &Doc<'_>, out: &mut String, depth: usize) -> Falli
     }
     match j {
         Doc::Str(s) => out.push_str(s),
+        Doc::Text(s) => out.push_str(s),
         Doc::Object(o) => {
             out.push('{');
             for (i, (k, item)) in o.iter().enumerate() {
@@ -212,6 +213,7 @@ pub(crate) fn write_json(j: &Doc<'_>, out: &mut String, depth: usize) -> Fallibl
         }
         Doc::Float(f) => java_double(*f, out),
         Doc::Str(s) => json_string(s, out),
+        Doc::Text(s) => json_string(s, out),
         Doc::Array(a) => {
             // Room for the shortest elements (`0,`) at once, so a large
             // array's text does not grow by doubling from a few bytes.

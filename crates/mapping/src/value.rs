@@ -125,6 +125,7 @@ impl<'a> Value<'a> {
             Doc::Int(i) => Value::Int(*i),
             Doc::Float(f) => Value::Float(*f),
             Doc::Str(s) => Value::Str(s),
+            Doc::Text(s) => Value::Str(s),
             Doc::Array(_) | Doc::Object(_) => Value::Json(v),
         }
     }

@@ -132,8 +132,20 @@ fn prepare(api: &Api, routed: &Routed<'_>) -> Result<Prepared, GatewayError> {
 pub const HEAVY_BODY_BYTES: usize = 256 * 1024;
 
 /// [`prepare`] on the blocking pool, with the request copied there (its
-/// body is reference-counted, so only the head is copied).
+/// body is reference-counted, so only the head is copied). As many heavy
+/// bodies are prepared at once as there are cores: the others wait their
+/// turn, so forty large bodies do not hold forty parsed documents at once.
 async fn prepare_elsewhere(api: &Arc<Api>, routed: &Routed<'_>) -> Result<Prepared, GatewayError> {
+    static HEAVY: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let turns = HEAVY.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        tokio::sync::Semaphore::new(cores)
+    });
+    let _turn = turns.acquire().await.map_err(|e| {
+        GatewayError::configuration(crate::error::Cause::Configuration(format!(
+            "rendering the integration request stopped: {e}"
+        )))
+    })?;
     let api = api.clone();
     let request = routed.request.clone();
     let context = routed.context.clone();

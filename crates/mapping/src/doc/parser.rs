@@ -141,17 +141,17 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
     }
 
     fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
-        self.put(Doc::Str(Cow::Borrowed(v)));
+        self.put(Doc::Str(v));
         Ok(())
     }
 
     fn visit_str<E>(self, v: &str) -> Result<(), E> {
-        self.put(Doc::Str(Cow::Owned(v.to_owned())));
+        self.put(Doc::Text(v.into()));
         Ok(())
     }
 
     fn visit_string<E>(self, v: String) -> Result<(), E> {
-        self.put(Doc::Str(Cow::Owned(v)));
+        self.put(Doc::Text(v.into_boxed_str()));
         Ok(())
     }
 
@@ -189,7 +189,7 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
             stacks,
             to: self.to,
         }
-        .put(Doc::Array(items));
+        .put(Doc::Array(items.into_boxed_slice()));
         Ok(())
     }
 
@@ -284,7 +284,7 @@ mod tests {
                     Some(i) => Doc::Int(i),
                     None => Doc::Float(n.as_f64().unwrap_or(f64::NAN)),
                 },
-                Value::String(s) => Doc::Str(Cow::Owned(s.clone())),
+                Value::String(s) => Doc::Text(s.as_str().into()),
                 Value::Array(a) => Doc::Array(a.iter().map(conv).collect()),
                 Value::Object(o) => Doc::Object(Members::new(
                     o.iter()
@@ -568,13 +568,10 @@ mod tests {
         ] {
             check(text);
         }
-        assert!(matches!(
-            parse("\"abcdefgh\""),
-            Ok(Doc::Str(Cow::Borrowed("abcdefgh")))
-        ));
+        assert!(matches!(parse("\"abcdefgh\""), Ok(Doc::Str("abcdefgh"))));
         assert!(matches!(
             parse("\"abcdefghijklmnop\\n\""),
-            Ok(Doc::Str(Cow::Owned(s))) if s == "abcdefghijklmnop\n"
+            Ok(Doc::Text(s)) if &*s == "abcdefghijklmnop\n"
         ));
         assert_eq!(
             parse("\"a\u{1f}b\"").map_err(|e| e.to_string()),

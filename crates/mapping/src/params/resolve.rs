@@ -87,7 +87,9 @@ fn body_path(body: &dyn BodyView, path: &JsonPath) -> Option<String> {
     let mut text = String::new();
     match path.query_node(body.doc()) {
         Matches::Missing | Matches::One(Doc::Null) => return None,
-        Matches::One(Doc::Str(s)) => return Some(s.to_string()),
+        Matches::One(doc @ (Doc::Str(_) | Doc::Text(_))) => {
+            return doc.as_str().map(str::to_string);
+        }
         Matches::One(value) => render::write_json(value, &mut text, 0).ok()?,
         Matches::Many(values) => {
             text.push('[');
