@@ -8,6 +8,7 @@ mod credentials;
 mod examples;
 mod gateway_errors;
 mod hostile;
+mod injection;
 mod integrations;
 mod kinesis_tutorial;
 mod operations;

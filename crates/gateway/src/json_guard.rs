@@ -1,147 +1,75 @@
-//! The template-injection guard: refuse to send a rendered body that is not
-//! one valid JSON document, or that repeats a key in an object.
+//! The template-injection guard, as the gateway applies it: which integration
+//! requests it checks, and the 400 a refused one becomes. The rules live with
+//! the template engine ([`gateway_mapping::guard`]), which knows which bytes
+//! of a body each interpolation printed.
 //!
-//! A template such as `"PartitionKey": "$input.path('$.PartitionKey')"` pastes
-//! client text between quotes. A PartitionKey of `x", "StreamName": "other` then
-//! renders `..., "PartitionKey": "x", "StreamName": "other"}`: a second
-//! `StreamName`, which most JSON parsers (AWS's among them) resolve to the last
-//! one, retargeting the call. Checking the output, not the input, catches every
-//! such template without knowing how it was written.
+//! A template such as `"PartitionKey": "$input.path('$.PartitionKey')"`
+//! pastes client text between quotes. A PartitionKey of
+//! `k", "ExplicitHashKey": "0` renders valid JSON with one key more, and the
+//! record lands on the shard the client picked; a PutRecords `partition-key`
+//! of `k"}, {"Data": "...", "PartitionKey": "z` turns one record into two.
+//! Neither repeats a key nor breaks the JSON, so no check of the rendered
+//! text alone can refuse them and still let `$util.escapeJavaScript`'s `\'`
+//! through: the guard holds every interpolation to staying inside the string
+//! it started in, or to being one JSON value.
 
-use std::borrow::Cow;
-use std::collections::HashSet;
-use std::fmt;
+use gateway_mapping::{Interpolations, Template};
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use crate::api::media_type;
+use crate::config::JsonGuard;
+use crate::error::{GatewayError, ResponseType};
 
-/// Checks `body`. Returns why it is refused.
-pub fn check(body: &[u8]) -> Result<(), String> {
-    // A rendered body is UTF-8 text. Validating it once up front lets
-    // serde_json skip validating every string on its own, which costs more.
-    match std::str::from_utf8(body) {
-        Ok(text) => check_with(serde_json::Deserializer::from_str(text)),
-        Err(_) => check_with(serde_json::Deserializer::from_slice(body)),
+/// What the client hears: that its request is at fault, not how the
+/// template is written.
+pub const CLIENT_MESSAGE: &str =
+    "Invalid request body: a value in it breaks the structure of the integration request";
+
+/// Whether renders must note their interpolations: unless the guard is off,
+/// the integration request's media type is known only after the render.
+pub fn records(setting: JsonGuard) -> bool {
+    setting != JsonGuard::Off
+}
+
+/// Whether the guard checks an integration request whose `Content-Type` is
+/// `content_type`: `auto` checks JSON bodies, `on` every rendered body.
+pub fn applies(setting: JsonGuard, content_type: Option<&str>) -> bool {
+    match setting {
+        JsonGuard::On => true,
+        JsonGuard::Off => false,
+        JsonGuard::Auto => content_type.is_some_and(|ct| is_json(&media_type(ct))),
     }
 }
 
-fn check_with<'de, R: serde_json::de::Read<'de>>(
-    mut deserializer: serde_json::Deserializer<R>,
-) -> Result<(), String> {
-    let mut keys = Vec::with_capacity(32);
-    Strict { keys: &mut keys }
-        .deserialize(&mut deserializer)
-        .map_err(|e| e.to_string())?;
-    deserializer
-        .end()
-        .map_err(|e| format!("trailing characters after the JSON document: {e}"))
+/// `application/json`, the AWS JSON protocols' `application/x-amz-json-1.0`
+/// and `-1.1`, and the structured-syntax suffix `application/*+json`.
+pub fn is_json(media_type: &str) -> bool {
+    let Some(subtype) = media_type.strip_prefix("application/") else {
+        return false;
+    };
+    subtype == "json" || subtype.starts_with("x-amz-json-") || subtype.ends_with("+json")
 }
 
-/// A value that accepts any JSON, but no object with a repeated key.
-///
-/// `keys` is one stack shared by the whole document: an object's keys sit
-/// on top of its enclosing objects' keys while it is parsed and are popped
-/// when it closes, so checking a body allocates once, not once per object.
-struct Strict<'k, 'de> {
-    keys: &'k mut Vec<Cow<'de, str>>,
-}
-
-impl<'de> DeserializeSeed<'de> for Strict<'_, 'de> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Strict<'_, 'de> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(Strict {
-                keys: &mut *self.keys,
-            })?
-            .is_some()
-        {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        // Objects in request bodies are small: a linear scan beats hashing
-        // until they are not.
-        const LINEAR: usize = 16;
-        let start = self.keys.len();
-        let mut many: HashSet<Cow<'de, str>> = HashSet::new();
-        while let Some(key) = map.next_key_seed(Key)? {
-            let repeated = if many.is_empty() && self.keys.len() - start < LINEAR {
-                let repeated = self.keys[start..].contains(&key);
-                self.keys.push(key.clone());
-                repeated
-            } else {
-                many.extend(self.keys.drain(start..));
-                !many.insert(key.clone())
-            };
-            if repeated {
-                return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
-            }
-            map.next_value_seed(Strict {
-                keys: &mut *self.keys,
-            })?;
-        }
-        self.keys.truncate(start);
-        Ok(())
-    }
-}
-
-/// An object key, borrowed from the body unless it holds escapes.
-/// (`Cow<str>`'s own `Deserialize` always copies.)
-struct Key;
-
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(key))
-    }
-
-    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(key.to_owned()))
-    }
+/// Checks a body `template` rendered, noting `interpolations`; a breach is
+/// 400 `BAD_REQUEST_BODY`, with the template, the reference's line and
+/// column and what its value did for the operator.
+pub fn check(
+    template: &Template,
+    body: &[u8],
+    interpolations: &mut Interpolations,
+) -> Result<(), GatewayError> {
+    template.check_json(body, interpolations).map_err(|e| {
+        GatewayError::client_with_cause(
+            ResponseType::BadRequestBody,
+            CLIENT_MESSAGE,
+            format!(
+                "the integration request rendered by template `{}` was refused and not sent: at line {}, column {}, {}",
+                e.name(),
+                e.line(),
+                e.column(),
+                e.message()
+            ),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -149,69 +77,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accepts_valid_json() {
-        for ok in [
-            r#"{"a": 1, "b": [1, {"a": 2}], "c": {"a": null}}"#,
-            "[]",
-            "\"s\"",
-            " {} \n",
-            r#"{"e\u0301": 1}"#,
+    fn json_media_types() {
+        for json in [
+            "application/json",
+            "application/x-amz-json-1.0",
+            "application/x-amz-json-1.1",
+            "application/vnd.api+json",
         ] {
-            assert_eq!(check(ok.as_bytes()), Ok(()), "{ok}");
+            assert!(is_json(json), "{json}");
+        }
+        for other in [
+            "application/xml",
+            "application/x-www-form-urlencoded",
+            "text/json",
+            "text/plain",
+            "application/jsonx",
+            "",
+        ] {
+            assert!(!is_json(other), "{other}");
         }
     }
 
     #[test]
-    fn refuses_the_partition_key_injection() {
-        let rendered = r#"{"StreamName": "s", "Data": "eA==", "PartitionKey": "x", "StreamName": "other-stream"}"#;
-        let reason = check(rendered.as_bytes()).unwrap_err();
-        assert!(reason.contains("duplicate key `StreamName`"), "{reason}");
-    }
-
-    #[test]
-    fn refuses_nested_duplicates_invalid_json_and_trailing_text() {
-        assert!(
-            check(br#"{"a": {"b": 1, "b": 2}}"#)
-                .unwrap_err()
-                .contains("duplicate key `b`")
-        );
-        // Escapes are compared decoded: "\u0061" is "a".
-        assert!(
-            check(br#"{"a": 1, "\u0061": 2}"#)
-                .unwrap_err()
-                .contains("duplicate")
-        );
-        assert!(check(br#"{"a": "x"y"}"#).is_err());
-        assert!(
-            check(br#"{"a": 1} {"b": 2}"#)
-                .unwrap_err()
-                .contains("trailing")
-        );
-        assert!(check(b"").is_err());
-        assert!(check(b"{\"a\": \"\xff\"}").is_err(), "invalid UTF-8");
-    }
-
-    #[test]
-    fn finds_duplicates_in_large_objects() {
-        let mut body = String::from("{");
-        for i in 0..40 {
-            body.push_str(&format!("\"k{i}\": {i}, "));
-        }
-        body.push_str("\"k3\": 0}");
-        assert!(
-            check(body.as_bytes())
-                .unwrap_err()
-                .contains("duplicate key `k3`")
-        );
-        assert_eq!(
-            check(body.replace("\"k3\": 0", "\"k99\": 0").as_bytes()),
-            Ok(())
-        );
-    }
-
-    #[test]
-    fn deep_nesting_is_an_error_not_a_crash() {
-        let deep = "[".repeat(100_000);
-        assert!(check(deep.as_bytes()).is_err());
+    fn auto_checks_json_bodies_on_all_and_off_none() {
+        let ct = Some("application/json; charset=utf-8");
+        assert!(applies(JsonGuard::Auto, ct));
+        assert!(applies(JsonGuard::Auto, Some("Application/X-Amz-Json-1.1")));
+        assert!(!applies(JsonGuard::Auto, Some("application/xml")));
+        assert!(!applies(JsonGuard::Auto, None));
+        assert!(applies(JsonGuard::On, Some("application/xml")));
+        assert!(!applies(JsonGuard::Off, ct));
+        assert!(records(JsonGuard::Auto) && records(JsonGuard::On) && !records(JsonGuard::Off));
     }
 }

@@ -1,6 +1,6 @@
 //! Render timings for the tutorial's hot templates: PutRecord with the
-//! tutorial's example body, and PutRecords with 100 records. Run with
-//! `cargo bench -p gateway-mapping`.
+//! tutorial's example body, and PutRecords with 100 records, each without and
+//! with the injection guard. Run with `cargo bench -p gateway-mapping`.
 //!
 //! The templates are the multi-line ones of the root `gateway.yaml`; the
 //! bench checks that they still appear there, so the two cannot drift apart.
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gateway_mapping::{Body, Context, Input, Params, Template, Variables};
+use gateway_mapping::{Body, Context, Input, Interpolations, Params, Template, Variables};
 
 const GATEWAY_YAML: &str = include_str!("../../../gateway.yaml");
 
@@ -78,6 +78,26 @@ fn bench(c: &mut Criterion, name: &str, template: &str, body: &str) {
                 stage_variables: &stage_variables,
             };
             black_box(template.render(&vars).unwrap())
+        })
+    });
+    // The same with the injection guard: ranges noted into one reused list,
+    // and the body checked, as the gateway does for JSON integrations.
+    let mut interpolations = Interpolations::default();
+    c.bench_function(&format!("{name} guarded"), |b| {
+        b.iter(|| {
+            let body = Body::new(black_box(body));
+            let vars = Variables {
+                input: Input::new(&body, params),
+                context: &context,
+                stage_variables: &stage_variables,
+            };
+            let rendered = template
+                .render_recording(&vars, &mut interpolations)
+                .unwrap();
+            template
+                .check_json(rendered.body.as_bytes(), &mut interpolations)
+                .unwrap();
+            black_box(rendered)
         })
     });
 }

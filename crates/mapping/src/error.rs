@@ -37,6 +37,9 @@ pub enum ErrorKind {
     /// A method failed at render time (index out of range, bad base64, ...),
     /// as the Java method would have thrown.
     Runtime,
+    /// A printed value changed the structure of the JSON the template lays
+    /// out ([`Template::check_json`](crate::Template::check_json)).
+    Injection,
 }
 
 /// An error from compiling or rendering a template, or compiling a JSONPath.

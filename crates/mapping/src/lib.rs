@@ -15,6 +15,9 @@
 //!   [`Body`], which parses a body at most once for every template, mapping
 //!   and validator that reads it.
 //! - [`Rendered`]: the output body and any `$context.*Override` values.
+//! - [`Interpolations`]: which bytes of a body each reference printed, noted
+//!   by [`Template::render_recording`] for the structural injection guard,
+//!   [`Template::check_json`] (see [`guard`]).
 //! - [`JsonPath`]: Jayway-dialect JSONPath, also for parameter mappings.
 //! - [`Params`]: a request's path, query string and header values, with the
 //!   one lookup rule; [`params`] also holds the parameter-mapping grammar
@@ -77,6 +80,7 @@ mod body;
 mod doc;
 mod error;
 mod eval;
+pub mod guard;
 mod javaregex;
 mod jsonpath;
 mod lexer;
@@ -92,6 +96,7 @@ mod vars;
 
 pub use body::Body;
 pub use error::{Error, ErrorKind, Span};
+pub use guard::{Interpolation, Interpolations};
 pub use jsonpath::{Computed, JsonPath, Matches};
 pub use params::Params;
 pub use template::Template;

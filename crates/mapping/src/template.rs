@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::ast::{Block, Encoder, Expr, ExprKind, Node, Part, Precompiled, Reference, Root, Slot};
 use crate::error::{Error, ErrorKind, Fallible, Span};
+use crate::guard::{self, Interpolations};
 use crate::jsonpath::JsonPath;
 use crate::limits::MAX_TEMPLATE_BYTES;
 use crate::members::Members;
@@ -64,8 +65,57 @@ impl Template {
     /// Renders with one request's variables. Errors carry the template name
     /// and the position of the node that failed.
     pub fn render(&self, vars: &Variables<'_>) -> Result<Rendered, Error> {
+        self.render_with(vars, None)
+    }
+
+    /// Renders as [`Template::render`] does, and notes in `interpolations`
+    /// which bytes of the body each reference printed, for
+    /// [`Template::check_json`]. `interpolations` is cleared first; keep one
+    /// and pass it to every render to reuse its buffer.
+    pub fn render_recording(
+        &self,
+        vars: &Variables<'_>,
+        interpolations: &mut Interpolations,
+    ) -> Result<Rendered, Error> {
+        self.render_with(vars, Some(interpolations))
+    }
+
+    /// The structural injection guard: refuses a body, rendered by
+    /// [`Template::render_recording`] with these `interpolations`, in which a
+    /// printed value changed the JSON structure that the template's text lays
+    /// out. The rules, and what they do not cover, are in the [`guard`
+    /// module](crate::guard). The error, of kind [`ErrorKind::Injection`],
+    /// points at the reference that printed the value and says what it did.
+    /// `interpolations` lends its buffers to the check.
+    pub fn check_json(
+        &self,
+        body: &[u8],
+        interpolations: &mut Interpolations,
+    ) -> Result<(), Error> {
+        let Err(found) = guard::check(body, interpolations) else {
+            return Ok(());
+        };
+        let span = interpolations.items[found.index].span;
+        let what = match reference_at(&self.root, span) {
+            Some(r) => format!("the value of `{}`", r.literal),
+            None => "a value".to_string(),
+        };
+        Err(Error::new(
+            ErrorKind::Injection,
+            &self.name,
+            span,
+            format!("{what} {}", found.breach),
+        )
+        .with_source(&self.source))
+    }
+
+    fn render_with(
+        &self,
+        vars: &Variables<'_>,
+        interpolations: Option<&mut Interpolations>,
+    ) -> Result<Rendered, Error> {
         let hint = self.size_hint.load(Ordering::Relaxed);
-        let rendered = eval::render(&self.root, self.slots, vars, hint)
+        let rendered = eval::render(&self.root, self.slots, vars, hint, interpolations)
             .map_err(|f| f.into_error(&self.name, &self.source))?;
         let len = rendered.body.len();
         if len > hint && len <= crate::limits::MAX_OUTPUT_BYTES / 8 {
@@ -83,6 +133,22 @@ impl Template {
     pub fn source(&self) -> &str {
         &self.source
     }
+}
+
+/// The printed reference at `span`, to name it in a message.
+fn reference_at(block: &Block, span: Span) -> Option<&Reference> {
+    block.nodes.iter().find_map(|node| match node {
+        Node::Ref(r) if r.span == span => Some(&**r),
+        Node::If(i) => i
+            .branches
+            .iter()
+            .map(|(_, b)| b)
+            .chain(&i.otherwise)
+            .find_map(|b| reference_at(b, span)),
+        Node::Foreach(f) => reference_at(&f.body, span),
+        Node::Define(d) => reference_at(&d.body, span),
+        _ => None,
+    })
 }
 
 /// What the load-time pass gathers while it walks a template.

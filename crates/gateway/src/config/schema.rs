@@ -349,9 +349,22 @@ pub struct IntegrationConfig {
     /// Gateway, or more. Default 29,000.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
-    /// Refuse to send a rendered body that is not valid JSON or repeats a key:
-    /// `auto` (default: on when the integration's Content-Type is
-    /// `application/x-amz-json-*`), `on` or `off`.
+    /// The template-injection guard: refuse (400 `BAD_REQUEST_BODY`, nothing
+    /// sent) a rendered body in which a value the template printed changed
+    /// the JSON structure its text lays out. A value printed inside a JSON
+    /// string must end inside that string (no unescaped `"`, no trailing
+    /// unpaired backslash); one printed outside strings must be empty or
+    /// exactly one JSON value; a key a value printed may not repeat another
+    /// key of its object. Escaped characters, `\'` included, pass. The
+    /// template's own text is not judged, a `#set` value is judged by where
+    /// it lands rather than by how it was built, and bodies the guard does
+    /// not apply to are not checked at all.
+    ///
+    /// `auto` (default): on when the integration request's `Content-Type`,
+    /// after the mappings, is `application/json`, `application/x-amz-json-*`
+    /// or `application/*+json`, for `aws`, `http` and `mock` integrations
+    /// alike. `on`: every body a template rendered, whatever its type. `off`:
+    /// never, and renders note nothing.
     #[serde(default)]
     pub json_guard: JsonGuard,
     /// Integration responses, tried in order. Default: none, and the backend's
@@ -396,10 +409,13 @@ pub enum PassthroughBehavior {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonGuard {
-    /// On when the integration request's Content-Type is `application/x-amz-json-*`.
+    /// On for JSON bodies: when the integration request's Content-Type is
+    /// `application/json`, `application/x-amz-json-*` or `application/*+json`.
     #[default]
     Auto,
+    /// On for every body a template rendered.
     On,
+    /// Off.
     Off,
 }
 

@@ -2,16 +2,24 @@
 //! by media type or the body passed through (415), `$context.requestOverride`,
 //! and the template-injection guard (400). Nothing is signed yet.
 
+use std::cell::RefCell;
+
 use bytes::Bytes;
 use gateway_integration::OutboundRequest;
 use gateway_mapping::params::{Scope, Source, Target};
-use gateway_mapping::{Body, Overrides, Variables};
+use gateway_mapping::{Body, Interpolations, Overrides, Template, Variables};
 
 use super::request::Routed;
-use crate::api::{Api, Integration, media_type};
-use crate::config::{JsonGuard, PassthroughBehavior};
+use crate::api::Api;
+use crate::config::PassthroughBehavior;
 use crate::error::{Cause, GatewayError, ResponseType};
 use crate::json_guard;
+
+thread_local! {
+    /// The guard's list of interpolations, reused by every request this
+    /// thread renders: it is filled and read within one call of [`build`].
+    static INTERPOLATIONS: RefCell<Interpolations> = RefCell::default();
+}
 
 /// An integration request ready to sign and send.
 #[derive(Debug)]
@@ -41,15 +49,21 @@ pub fn build(api: &Api, routed: &Routed<'_>, body: &Body<'_>) -> Result<Prepared
         .unwrap_or(http::Method::POST);
     let mut outbound = OutboundRequest::new(verb, String::new());
     let mut overrides = Overrides::default();
-    let mut rendered_by = None;
+    let mut rendered_by: Option<&Template> = None;
+    // Taken for this request and given back once the body is checked (a
+    // template that fails leaves a new one to the next).
+    let mut interpolations = INTERPOLATIONS.take();
     match integration.templates.get(&request.media_type()) {
         Some(template) => {
-            let rendered = template
-                .render(&variables)
-                .map_err(GatewayError::request_template)?;
+            let rendered = if json_guard::records(integration.json_guard) {
+                template.render_recording(&variables, &mut interpolations)
+            } else {
+                template.render(&variables)
+            }
+            .map_err(GatewayError::request_template)?;
             outbound.body = Bytes::from(rendered.body);
             overrides = rendered.overrides;
-            rendered_by = Some(template.name());
+            rendered_by = Some(template);
         }
         None => {
             let pass = match integration.passthrough {
@@ -126,21 +140,21 @@ pub fn build(api: &Api, routed: &Routed<'_>, body: &Body<'_>) -> Result<Prepared
             request.header("content-type").unwrap_or("application/json"),
         );
     }
-    if let Some(template) = rendered_by
-        && guard_applies(integration, &outbound)
-        && let Err(reason) = json_guard::check(&outbound.body)
-    {
-        return Err(GatewayError::client_with_cause(
-            ResponseType::BadRequestBody,
-            "Invalid request body: a value in it breaks the integration request's JSON",
-            format!(
-                "the integration request rendered by template `{template}` was refused and not sent: it is not valid JSON ({reason})"
-            ),
-        ));
-    }
+    // After the mappings and overrides: the media type the service is told
+    // is the one the body is checked as.
+    let checked = match rendered_by {
+        Some(template)
+            if json_guard::applies(integration.json_guard, outbound.header("content-type")) =>
+        {
+            json_guard::check(template, &outbound.body, &mut interpolations)
+        }
+        _ => Ok(()),
+    };
+    INTERPOLATIONS.set(interpolations);
+    checked?;
     Ok(Prepared {
         outbound,
-        template: rendered_by.map(str::to_string),
+        template: rendered_by.map(|t| t.name().to_string()),
     })
 }
 
@@ -148,17 +162,5 @@ fn set_pair(pairs: &mut Vec<(String, String)>, name: &str, value: String) {
     match pairs.iter_mut().find(|(n, _)| n == name) {
         Some(slot) => slot.1 = value,
         None => pairs.push((name.to_string(), value)),
-    }
-}
-
-/// `json_guard: auto` checks bodies for AWS JSON protocols, whose parsers take
-/// the last of repeated keys.
-fn guard_applies(integration: &Integration, outbound: &OutboundRequest) -> bool {
-    match integration.json_guard {
-        JsonGuard::On => true,
-        JsonGuard::Off => false,
-        JsonGuard::Auto => outbound
-            .header("content-type")
-            .is_some_and(|ct| media_type(ct).starts_with("application/x-amz-json-")),
     }
 }

@@ -341,26 +341,60 @@ mod tests {
 
     #[test]
     fn json_guard_auto_on_and_off() {
+        // `raw body` printed outside strings is not one JSON value.
+        const TEMPLATE: &str = "          application/json: '{\"a\": $input.body}'\n";
         let method = |path: &str, service: &str, guard: &str, content_type: &str| {
             format!(
-                "  {path}:\n    POST:\n      integration:\n        type: aws\n        service: {service}\n        action: Go\n        json_guard: {guard}\n        request_parameters:\n          integration.request.header.Content-Type: \"'{content_type}'\"\n        request_templates:\n          application/json: '{{\"a\": 1, \"a\": 2}}'\n"
+                "  {path}:\n    POST:\n      integration:\n        type: aws\n        service: {service}\n        action: Go\n        json_guard: {guard}\n        request_parameters:\n          integration.request.header.Content-Type: \"'{content_type}'\"\n        request_templates:\n{TEMPLATE}"
             )
         };
         let yaml = format!(
-            "aws:\n  region: us-east-1\nresources:\n{}{}{}{}",
+            "aws:\n  region: us-east-1\nresources:\n{}{}{}{}{}{}  /mock:\n    POST:\n      integration:\n        type: mock\n        request_templates:\n{TEMPLATE}",
             method("/auto-amz", "kinesis", "auto", "application/x-amz-json-1.1"),
-            method("/auto-plain", "ssm", "auto", "application/json"),
-            method("/on", "ssm", "on", "application/json"),
+            method("/auto-json", "ssm", "auto", "application/json"),
+            method("/auto-suffix", "ssm", "auto", "application/vnd.api+json"),
+            method("/auto-xml", "ssm", "auto", "application/xml"),
+            method("/on", "ssm", "on", "application/xml"),
             method("/off", "kinesis", "off", "application/x-amz-json-1.1"),
         );
         let api = api_from(&yaml);
-        assert_eq!(send(&api, "/auto-amz", None), Err("BAD_REQUEST_BODY"));
+        for refused in ["/auto-amz", "/auto-json", "/auto-suffix", "/on", "/mock"] {
+            assert_eq!(
+                send(&api, refused, None),
+                Err("BAD_REQUEST_BODY"),
+                "{refused}"
+            );
+        }
+        for passed in ["/auto-xml", "/off"] {
+            assert_eq!(
+                send(&api, passed, None).unwrap(),
+                r#"{"a": raw body}"#,
+                "{passed}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refused_body_names_the_template_and_the_reference_for_the_operator() {
+        let api = api_from(concat!(
+            "aws:\n  region: us-east-1\nresources:\n  /r:\n    POST:\n      integration:\n",
+            "        type: mock\n        request_templates:\n          application/json: |\n",
+            "            {\"k\": \"$input.body\", \"n\": 1}\n",
+        ));
+        let request = MethodRequest {
+            method: "POST".into(),
+            path: "/r".into(),
+            body: Bytes::from_static(br#"x", "statusCode": "500"#),
+            ..MethodRequest::default()
+        };
+        let mut exchange = Exchange::new(&api, request, "id".into());
+        let error = prepare(&api, &routed(&api, &mut exchange)).unwrap_err();
+        assert_eq!(error.kind.name(), "BAD_REQUEST_BODY");
+        assert_eq!(error.message, crate::json_guard::CLIENT_MESSAGE);
         assert_eq!(
-            send(&api, "/auto-plain", None).unwrap(),
-            r#"{"a": 1, "a": 2}"#
+            error.cause.to_string(),
+            "the integration request rendered by template `POST /r application/json` was refused and not sent: at line 1, column 8, the value of `$input.body` closed the JSON string it is in (an unescaped `\"`)"
         );
-        assert_eq!(send(&api, "/on", None), Err("BAD_REQUEST_BODY"));
-        assert_eq!(send(&api, "/off", None).unwrap(), r#"{"a": 1, "a": 2}"#);
     }
 
     #[test]
@@ -628,7 +662,7 @@ mod tests {
     }
 
     #[test]
-    fn guard_refuses_only_rendered_bodies_for_aws_json() {
+    fn guard_checks_only_rendered_bodies() {
         let api = api();
         // A passed-through body is the client's own; the guard is for templates.
         assert_eq!(

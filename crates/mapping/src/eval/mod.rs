@@ -27,7 +27,8 @@ mod scope;
 
 use crate::ast::Block;
 use crate::doc::Doc;
-use crate::error::{ErrorKind, Failure, Fallible};
+use crate::error::{ErrorKind, Failure, Fallible, Span};
+use crate::guard::{Interpolation, Interpolations};
 use crate::limits::*;
 use crate::vars::{Rendered, Variables};
 use overrides::OverrideMaps;
@@ -56,15 +57,31 @@ pub(crate) struct Eval<'a> {
     out: String,
     work: u64,
     define_depth: usize,
+    /// Whether to note each printed reference's range of `out` in
+    /// `interpolations`: asked for by the caller, and off while a string is
+    /// captured (its ranges would be of another buffer).
+    recording: bool,
+    interpolations: Vec<Interpolation>,
 }
 
-/// Renders a compiled template.
+/// Renders a compiled template. With `record`, notes the output range of
+/// every printed reference in it (see [`Interpolations`]); without, the
+/// render does no more than test one flag per reference.
 pub(crate) fn render<'a>(
     root: &'a Block,
     slots: usize,
     vars: &'a Variables<'a>,
     size_hint: usize,
+    mut record: Option<&mut Interpolations>,
 ) -> Fallible<Rendered> {
+    let recording = record.is_some();
+    // The caller's buffer, moved in and back so that its capacity is reused
+    // from one render to the next.
+    let mut interpolations = record
+        .as_deref_mut()
+        .map(|r| std::mem::take(&mut r.items))
+        .unwrap_or_default();
+    interpolations.clear();
     let mut ev = Eval {
         vars,
         locals: Locals::new(slots),
@@ -73,8 +90,14 @@ pub(crate) fn render<'a>(
         out: String::with_capacity(size_hint),
         work: 0,
         define_depth: 0,
+        recording,
+        interpolations,
     };
-    match ev.block(root) {
+    let result = ev.block(root);
+    if let Some(r) = record {
+        r.items = std::mem::take(&mut ev.interpolations);
+    }
+    match result {
         Ok(()) | Err(Flow::Break) | Err(Flow::Stop) => {}
         Err(Flow::Fail(f)) => return Err(f),
     }
@@ -94,6 +117,20 @@ impl<'a> Eval<'a> {
             )));
         }
         Ok(())
+    }
+
+    /// Notes that the reference at `span` printed `out[start..]`.
+    fn note(&mut self, start: usize, span: Span) {
+        let end = self.out.len();
+        if end > start {
+            // The output is bounded far below 4 GiB (MAX_OUTPUT_BYTES).
+            let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            self.interpolations.push(Interpolation {
+                start: at(start),
+                end: at(end),
+                span,
+            });
+        }
     }
 
     fn check_output(&self) -> Fallible<()> {

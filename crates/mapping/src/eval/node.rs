@@ -27,9 +27,18 @@ impl<'a> Eval<'a> {
                 self.check_output()?;
             }
             Node::Ref(r) => {
+                let start = self.out.len();
                 if !self.emit_encoded(r)? {
                     let v = self.reference(r)?;
                     self.emit(&v).map_err(|f| f.at(r.span))?;
+                    // A `#define` block prints template text: the references
+                    // in it noted their own output.
+                    if let Value::Define(_) = v {
+                        return Ok(());
+                    }
+                }
+                if self.recording {
+                    self.note(start, r.span);
                 }
             }
             Node::EscapedRef { prefix, reference } => {
@@ -142,7 +151,9 @@ impl<'a> Eval<'a> {
         f: impl FnOnce(&mut Self) -> Fallible<()>,
     ) -> Fallible<String> {
         let saved = std::mem::take(&mut self.out);
+        let recording = std::mem::replace(&mut self.recording, false);
         let r = f(self);
+        self.recording = recording;
         let captured = std::mem::replace(&mut self.out, saved);
         r.map(|()| captured)
     }
