@@ -11,8 +11,9 @@ pub const MAX_TEMPLATE_BYTES: usize = 300 * 1024;
 /// API Gateway's documented cap on `#foreach` iterations (per loop).
 pub const MAX_FOREACH_ITERATIONS: usize = 1_000;
 
-/// Nesting of blocks and expressions the parser accepts. It bounds the
-/// parser's recursion and so the evaluator's.
+/// Nesting of blocks and expressions the parser accepts, and of JSONPath
+/// filters (`!`, parentheses, a filter inside a filter). It bounds the
+/// parsers' recursion and so the evaluator's and the query's.
 pub const MAX_NESTING: usize = 64;
 
 /// Nested renders of `#define` blocks (a block that renders itself recurses).

@@ -93,8 +93,11 @@ enum Step {
 
 #[derive(Debug, Clone)]
 enum Filter {
-    Or(Box<Filter>, Box<Filter>),
-    And(Box<Filter>, Box<Filter>),
+    /// `a || b || ...`: a list, not a chain of pairs, so that a long
+    /// condition nests no deeper than a short one.
+    Or(Vec<Filter>),
+    /// `a && b && ...`, likewise.
+    And(Vec<Filter>),
     Not(Box<Filter>),
     Exists(Operand),
     Compare(Operand, Cmp, Operand),
@@ -129,7 +132,11 @@ impl JsonPath {
             (format!("$.{trimmed}"), 2)
         };
         let lead = path.len() - path.trim_start().len();
-        let mut p = parse::PathParser { s: &text, pos: 1 };
+        let mut p = parse::PathParser {
+            s: &text,
+            pos: 1,
+            depth: 0,
+        };
         let result = p.steps(false);
         match result {
             Ok(steps) => {
@@ -241,6 +248,44 @@ mod tests {
         assert_eq!(q("$.r[?(!@.t)].n", &doc), Some(json!([3])));
         assert_eq!(q("$.r[?(@.t =~ /B/i)].n", &doc), Some(json!([5])));
         assert_eq!(q("$.nothing[*]", &doc), Some(json!([])));
+    }
+
+    /// The filter parser recursed once per `!`, `(` or filter inside a
+    /// filter, without a bound: a long enough path overflowed the stack
+    /// (the `jsonpath` fuzz target's process died on SIGSEGV).
+    #[test]
+    fn deeply_nested_filters_are_an_error_not_a_stack_overflow() {
+        let nots = format!("$[?({}@.a)]", "!".repeat(100_000));
+        let parens = format!("$[?({}@.a{})]", "(".repeat(50_000), ")".repeat(50_000));
+        let filters = format!("${}", "[?(@".repeat(50_000));
+        for path in [nots, parens, filters] {
+            let e = JsonPath::compile(&path).unwrap_err();
+            assert_eq!(e.message(), "nesting deeper than 64 levels");
+        }
+        // 64 levels are fine.
+        let doc = json!([{"a": 1}]);
+        let deepest = format!("$[?({}@.a)]", "!".repeat(63));
+        assert_eq!(q(&deepest, &doc), Some(json!([])));
+        let deepest = format!("$[?({}@.a{})]", "(".repeat(63), ")".repeat(63));
+        assert_eq!(q(&deepest, &doc), Some(json!([{"a": 1}])));
+    }
+
+    /// `a && b && ...` was parsed into a chain of pairs as deep as the
+    /// condition is long, which the query and the drop then walked
+    /// recursively: 10,000 conditions overflowed a 2 MB thread stack.
+    #[test]
+    fn long_and_or_chains_do_not_overflow_the_stack() {
+        let doc = json!([{"a": 1}, {"b": 2}]);
+        let and = format!("$[?(@.a{})].a", " && @.a".repeat(100_000));
+        assert_eq!(q(&and, &doc), Some(json!([1])));
+        let or = format!("$[?(@.x{} || @.b)].b", " || @.x".repeat(100_000));
+        assert_eq!(q(&or, &doc), Some(json!([2])));
+        // Precedence is unchanged: && binds tighter than ||.
+        assert_eq!(
+            q("$[?(@.b || @.a && @.x || @.a == 1 && !@.b)]", &doc),
+            Some(doc.clone())
+        );
+        assert_eq!(q("$[?(@.b && @.a || @.x)]", &doc), Some(json!([])));
     }
 
     #[test]

@@ -140,8 +140,8 @@ fn operand<'s, N: Node>(op: &'s Operand, cur: &'s N, root: &'s N) -> Option<Scal
 
 fn test<N: Node>(f: &Filter, cur: &N, root: &N) -> bool {
     match f {
-        Filter::Or(a, b) => test(a, cur, root) || test(b, cur, root),
-        Filter::And(a, b) => test(a, cur, root) && test(b, cur, root),
+        Filter::Or(any) => any.iter().any(|f| test(f, cur, root)),
+        Filter::And(all) => all.iter().all(|f| test(f, cur, root)),
         Filter::Not(a) => !test(a, cur, root),
         Filter::Exists(op) => operand(op, cur, root).is_some(),
         Filter::Matches(op, re) => {
