@@ -22,6 +22,12 @@ pub const MAX_DEFINE_DEPTH: usize = 32;
 /// Units of work (nodes, expressions, loop turns, bytes processed / 256) per render.
 pub const MAX_WORK: u64 = 20_000_000;
 
+/// Nodes one JSONPath query may visit or match. `$..[0,1]..[0,1]` matches
+/// a number of nodes exponential in the path's length, and `..` twice a
+/// number quadratic in the body's size; `$..name` over the largest body
+/// visits fewer.
+pub const MAX_QUERY_NODES: u64 = 20_000_000;
+
 /// Rendered output, and any single string value, at most this many bytes.
 /// API Gateway's payload limit is 10 MB.
 pub const MAX_OUTPUT_BYTES: usize = 10 * 1024 * 1024;

@@ -43,6 +43,7 @@ mod query;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Failure, Fallible, Span};
+use crate::limits::MAX_QUERY_NODES;
 
 pub(crate) use query::{Node, Scalar};
 
@@ -189,23 +190,39 @@ impl JsonPath {
         self.definite
     }
 
-    /// Evaluates the path against a document.
-    pub fn query<'v>(&self, root: &'v Value) -> Matches<'v> {
+    /// Evaluates the path against a document. Fails, with
+    /// [`ErrorKind::Limit`], when an indefinite path would visit or match
+    /// more than [`MAX_QUERY_NODES`](crate::limits::MAX_QUERY_NODES) nodes.
+    pub fn query<'v>(&self, root: &'v Value) -> Result<Matches<'v>, Error> {
+        let start = Span {
+            offset: 0,
+            line: 1,
+            column: 1,
+        };
         self.query_node(root)
+            .map_err(|f| f.at(start).into_error(&self.source, &self.source))
     }
 
-    pub(crate) fn query_node<'v, N: Node>(&self, root: &'v N) -> Matches<'v, N> {
+    pub(crate) fn query_node<'v, N: Node>(&self, root: &'v N) -> Fallible<Matches<'v, N>> {
         if self.definite {
             let mut cur = root;
             for step in &self.steps {
                 match query::step_one(step, cur) {
                     Some(next) => cur = next,
-                    None => return Matches::Missing,
+                    None => return Ok(Matches::Missing),
                 }
             }
-            return Matches::One(cur);
+            return Ok(Matches::One(cur));
         }
-        Matches::Many(query::run(&self.steps, root, root))
+        let mut budget = query::Budget(MAX_QUERY_NODES);
+        query::run(&self.steps, root, root, &mut budget)
+            .map(Matches::Many)
+            .map_err(|query::Exhausted| {
+                Failure::limit(format!(
+                    "JSONPath {:?} visits more than {MAX_QUERY_NODES} nodes",
+                    self.source
+                ))
+            })
     }
 }
 
@@ -215,7 +232,11 @@ mod tests {
     use serde_json::json;
 
     fn q(path: &str, doc: &Value) -> Option<Value> {
-        JsonPath::compile(path).unwrap().query(doc).to_value()
+        JsonPath::compile(path)
+            .unwrap()
+            .query(doc)
+            .unwrap()
+            .to_value()
     }
 
     #[test]
@@ -286,6 +307,28 @@ mod tests {
             Some(doc.clone())
         );
         assert_eq!(q("$[?(@.b && @.a || @.x)]", &doc), Some(json!([])));
+    }
+
+    /// Found by fuzzing (`jsonpath`, timeout): descendants and unions
+    /// multiply, so `.[0,1][0,1]..[0,10,1]...` matched a number of nodes
+    /// exponential in the path's length and the query never ended.
+    #[test]
+    fn a_query_that_matches_without_bound_is_a_limit_error() {
+        let doc: Value =
+            serde_json::from_str(&format!("{}1, 2{}", "[".repeat(20), "]".repeat(20))).unwrap();
+        let path = JsonPath::compile(&format!("${}", "..[0,0,0,0]".repeat(16))).unwrap();
+        let e = path.query(&doc).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Limit);
+        assert!(
+            e.message().contains("visits more than 20000000 nodes"),
+            "{e}"
+        );
+        let found = "$..[0,1]..[0,10,1]";
+        assert!(JsonPath::compile(found).unwrap().query(&doc).is_ok());
+        // A filter's own paths count too.
+        let filter = format!("$..[?(@{})]", "..[0,0,0,0]".repeat(16));
+        let e = JsonPath::compile(&filter).unwrap().query(&doc).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Limit);
     }
 
     #[test]

@@ -85,7 +85,7 @@ fn body_path(body: &dyn BodyView, path: &JsonPath) -> Option<String> {
         return None;
     }
     let mut text = String::new();
-    match path.query_node(body.doc()) {
+    match path.query_node(body.doc()).ok()? {
         Matches::Missing | Matches::One(Doc::Null) => return None,
         Matches::One(Doc::Str(s)) => return Some(s.to_string()),
         Matches::One(value) => render::write_json(value, &mut text, 0).ok()?,
