@@ -18,9 +18,17 @@
 # (-rss_limit_mb), printing the input kept in fuzz/artifacts/<target>/ and the
 # command that replays it.
 #
-# FUZZ_SANITIZER chooses the sanitizer: none by default, as the code is safe
-# Rust; `address` adds AddressSanitizer for the dependencies' unsafe code, at
-# about half the speed.
+# Environment:
+#   FUZZ_BUILD       release (default) or dev: dev builds in half the time and
+#                    runs several times slower, for a short smoke run.
+#   FUZZ_SANITIZER   address (default) or none. AddressSanitizer is what turns
+#                    a stack overflow into a finding with its input kept:
+#                    without it the process dies on SIGSEGV and keeps nothing.
+#   FUZZ_SEEDS       repo (default): seed from the repository (fuzz/seed.py)
+#                    and fuzz/seeds/; small: fuzz/seeds/ alone, for a smoke run
+#                    that should not spend its time replaying the fixtures.
+#   FUZZ_TARGET_DIR  where the targets are built (default fuzz/target).
+#   FUZZ_TOOLS_DIR   where the pinned cargo-fuzz is installed.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,24 +73,44 @@ fi
 
 # cargo-fuzz runs `cargo`; this makes it the nightly one.
 export RUSTUP_TOOLCHAIN=nightly
-build_flags=(--sanitizer "${FUZZ_SANITIZER:-none}" --debug-assertions)
+# -timeout is the most one input may take. An unoptimised build runs the
+# engine's largest allowed work (limits::MAX_WORK) many times slower.
+case "${FUZZ_BUILD:-release}" in
+  release) profile=(--release --debug-assertions) timeout=30 ;;
+  dev) profile=(--dev) timeout=120 ;;
+  *)
+    echo "fuzz: FUZZ_BUILD is release or dev, not '$FUZZ_BUILD'" >&2
+    exit 2
+    ;;
+esac
+build_flags=("${profile[@]}" --sanitizer "${FUZZ_SANITIZER:-address}"
+  --target-dir "${FUZZ_TARGET_DIR:-$root/fuzz/target}")
 
 "$cargo_fuzz" fuzz build "${build_flags[@]}"
 
-if command -v python3 >/dev/null 2>&1; then
-  python3 seed.py corpus
-else
-  echo "fuzz: python3 not found; starting from fuzz/seeds/ alone" >&2
-fi
+case "${FUZZ_SEEDS:-repo}" in
+  repo)
+    if command -v python3 >/dev/null 2>&1; then
+      python3 seed.py corpus
+    else
+      echo "fuzz: python3 not found; starting from fuzz/seeds/ alone" >&2
+    fi
+    ;;
+  small) ;;
+  *)
+    echo "fuzz: FUZZ_SEEDS is repo or small, not '$FUZZ_SEEDS'" >&2
+    exit 2
+    ;;
+esac
 
-# libFuzzer's flags: -timeout (seconds for one input) and -rss_limit_mb
-# (the process's memory; one allocation over it counts too) make a hang or
-# an unbounded allocation a finding, like a panic.
+# libFuzzer's flags: -timeout and -rss_limit_mb (the process's memory; one
+# allocation over it counts too) make a hang or an unbounded allocation a
+# finding, like a panic.
 # -max_len lets inputs grow to 64 KB: enough for deep nesting and whole
 # configuration files.
 libfuzzer_flags=(
   -max_total_time="$seconds"
-  -timeout=10
+  -timeout="$timeout"
   -rss_limit_mb=2048
   -max_len=65536
   -print_final_stats=1
@@ -100,7 +128,7 @@ failed=()
 for target in "${targets[@]}"; do
   echo "fuzz: $target for ${seconds}s" >&2
   log="$(mktemp)"
-  mkdir -p "artifacts/$target"
+  mkdir -p "artifacts/$target" "corpus/$target"
   status=0
   "$cargo_fuzz" fuzz run "${build_flags[@]}" "$target" "corpus/$target" "seeds/$target" -- \
     "${libfuzzer_flags[@]}" -dict="$(dictionary "$target")" \
