@@ -28,7 +28,8 @@
 #                    and fuzz/seeds/; small: fuzz/seeds/ alone, for a smoke run
 #                    that should not spend its time replaying the fixtures.
 #   FUZZ_TARGET_DIR  where the targets are built (default fuzz/target).
-#   FUZZ_TOOLS_DIR   where the pinned cargo-fuzz is installed.
+#   FUZZ_TOOLS_DIR   where the pinned cargo-fuzz is installed (default
+#                    ~/.cache/gateway-fuzz/cargo-fuzz-VERSION).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -136,10 +137,14 @@ for target in "${targets[@]}"; do
   grep -E '^(stat::|Done )' "$log" >&2 || true
   if [ "$status" -ne 0 ]; then
     tail -n 60 "$log" >&2
-    for artifact in $(grep -oE 'artifacts/[a-z_]+/(crash|timeout|oom|leak)-[0-9a-f]+' "$log" | sort -u); do
+    artifacts="$(grep -oE 'artifacts/[a-z_]+/(crash|timeout|oom|leak)-[0-9a-f]+' "$log" | sort -u)"
+    for artifact in $artifacts; do
       echo "fuzz: $target: finding kept in fuzz/$artifact" >&2
       echo "fuzz:   reproduce with: (cd fuzz && RUSTUP_TOOLCHAIN=nightly $cargo_fuzz fuzz run ${build_flags[*]} $target $artifact)" >&2
     done
+    if [ -z "$artifacts" ]; then
+      echo "fuzz: $target: exit status $status and no input kept; a stack overflow keeps its input only with FUZZ_SANITIZER=address" >&2
+    fi
     failed+=("$target")
   fi
   rm -f "$log"
