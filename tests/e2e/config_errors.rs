@@ -85,6 +85,28 @@ fn template_syntax_error_names_file_line_and_column() {
     );
 }
 
+/// Both commands exited 101 (a panic in the code that maps a template's
+/// line into the file) on a file with bare CR line breaks, which YAML counts
+/// as line breaks, and a template error.
+#[test]
+fn cr_line_breaks_and_a_template_error_exit_78_not_101() {
+    let config = write_config(
+        "cr-line-breaks",
+        "resources:\r\r\r\r\r\r\r\r\r\r\n  /a:\n    GET:\n      integration:\n        type: mock\n        request_templates:\n          application/json: |\n            #if(\n",
+    );
+    // Ten CRs end ten lines: `/a:` is on line 11, and the template's line 2
+    // (the end of the template) on line 18.
+    let expected = format!(
+        "{}:18:13: resources./a.GET.integration.request_templates.application/json: template error: GET /a application/json:2:1: ",
+        config.display()
+    );
+    for (command, (code, stderr)) in [("validate", validate(&config)), ("run", run(&config))] {
+        assert_eq!(code, 78, "{command}: {stderr}");
+        assert!(stderr.contains(&expected), "{command}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{command}: {stderr}");
+    }
+}
+
 #[test]
 fn every_problem_is_reported_at_once() {
     let config = write_config(

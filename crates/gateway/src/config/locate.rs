@@ -57,7 +57,7 @@ impl Locations {
             .map_err(|e| e.to_string())?;
         Ok(Self {
             nodes: receiver.nodes,
-            lines: text.lines().map(str::to_string).collect(),
+            lines: yaml_lines(text).map(str::to_string).collect(),
             duplicates: receiver.duplicates,
         })
     }
@@ -87,22 +87,27 @@ impl Locations {
     /// The file position of `line`:`column` (1-based) inside the string value
     /// at `path`, e.g. a template's syntax error. Exact for block scalars (`|`)
     /// and single-line values; approximate for multi-line quoted strings.
+    /// `None` when the position would fall past the end of the file.
     pub fn inside_value(&self, path: &[&str], line: usize, column: usize) -> Option<Location> {
         let node = self.node(path)?;
         let start = node.value?;
-        match node.style {
+        let (line, column) = (line.max(1), column.max(1));
+        let location = match node.style {
             Some(TScalarStyle::Literal | TScalarStyle::Folded) => {
                 // The content starts on the line after the key and its `|`
                 // indicator, at the block's indentation.
                 let first = node.key.map_or(start.line, |key| key.line + 1);
-                let indent = self.lines[first.saturating_sub(1)..]
+                let indent = self
+                    .lines
+                    .get(first.saturating_sub(1)..)
+                    .unwrap_or_default()
                     .iter()
                     .find(|l| !l.trim().is_empty())
                     .map_or(0, |l| l.len() - l.trim_start().len());
-                Some(Location {
+                Location {
                     line: first + line - 1,
                     column: indent + column,
-                })
+                }
             }
             style => {
                 let quote = usize::from(matches!(
@@ -110,24 +115,52 @@ impl Locations {
                     Some(TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted)
                 ));
                 if line == 1 {
-                    Some(Location {
+                    Location {
                         line: start.line,
                         column: start.column + quote + column - 1,
-                    })
+                    }
                 } else {
-                    Some(Location {
+                    Location {
                         line: start.line + line - 1,
                         column,
-                    })
+                    }
                 }
             }
-        }
+        };
+        // The line after the last is where a file that ends with a line
+        // break ends.
+        (location.line <= self.lines.len() + 1).then_some(location)
     }
 
     fn node(&self, path: &[&str]) -> Option<&Node> {
         let key: Vec<String> = path.iter().map(|s| s.to_string()).collect();
         self.nodes.get(&key)
     }
+}
+
+/// The lines of `text` as the YAML scanner counts them, and so as its
+/// positions number them: `\r\n`, `\n` and a bare `\r` each end a line
+/// (`str::lines` takes a bare `\r` for part of the line).
+fn yaml_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text).filter(|t| !t.is_empty());
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match text.find(['\r', '\n']) {
+            Some(end) => {
+                let next = if text[end..].starts_with("\r\n") {
+                    end + 2
+                } else {
+                    end + 1
+                };
+                rest = Some(&text[next..]).filter(|r| !r.is_empty());
+                Some(&text[..end])
+            }
+            None => {
+                rest = None;
+                Some(text)
+            }
+        }
+    })
 }
 
 enum Frame {
@@ -341,6 +374,50 @@ list:
     fn the_same_key_in_different_mappings_is_not_a_duplicate() {
         let text = "a:\n  x: 1\nb:\n  x: 1\nc:\n  - x: 1\n  - x: 1\n";
         assert_eq!(Locations::scan(text).unwrap().duplicates(), []);
+    }
+
+    /// `gateway validate` and `run` exited 101 on a file with bare CR line
+    /// breaks and a template error: the scanner counts a bare `\r` as a line
+    /// break, `str::lines` did not, and the block's first line was looked up
+    /// past the end of the file's lines.
+    #[test]
+    fn cr_line_breaks_and_a_template_error_do_not_panic() {
+        let text = "resources:\r\r\r\r\r\r\r\r\r\r\n  /a:\n    GET:\n      integration:\n        type: mock\n        request_templates:\n          application/json: |\n            #if(\n";
+        let l = Locations::scan(text).unwrap();
+        let block = [
+            "resources",
+            "/a",
+            "GET",
+            "integration",
+            "request_templates",
+            "application/json",
+        ];
+        assert_eq!(
+            l.key(&["resources", "/a"]),
+            Some(Location {
+                line: 11,
+                column: 3
+            })
+        );
+        assert_eq!(
+            l.inside_value(&block, 1, 1),
+            Some(Location {
+                line: 17,
+                column: 13
+            })
+        );
+        // A position the file does not have is no position, never a panic.
+        assert_eq!(l.inside_value(&block, 1_000, 1), None);
+        assert_eq!(l.inside_value(&block, 0, 0).map(|p| p.line), Some(17));
+    }
+
+    #[test]
+    fn lines_end_where_the_yaml_scanner_ends_them() {
+        let lines = |text| yaml_lines(text).collect::<Vec<_>>();
+        assert_eq!(lines("a\rb\r\nc\nd"), ["a", "b", "c", "d"]);
+        assert_eq!(lines("a\r\r\n\n"), ["a", "", ""]);
+        assert_eq!(lines(""), [""; 0]);
+        assert_eq!(lines("\r"), [""]);
     }
 
     #[test]

@@ -165,7 +165,7 @@ impl<'a> Eval<'a> {
                     return Ok(Value::Null);
                 };
                 let body = self.body_json()?;
-                Ok(match path.get().query_node(body) {
+                Ok(match path.get().query_node(body)? {
                     Matches::Missing => Value::Null,
                     Matches::One(v) => Value::from_json(v),
                     Matches::Many(vs) => {
@@ -180,7 +180,7 @@ impl<'a> Eval<'a> {
                 };
                 let body = self.body_json()?;
                 let mut s = String::new();
-                match path.get().query_node(body) {
+                match path.get().query_node(body)? {
                     // Not recorded on AWS; LocalStack renders `""`, which this follows.
                     Matches::Missing => s.push_str("\"\""),
                     Matches::One(v) => render::write_json(v, &mut s, 0)?,

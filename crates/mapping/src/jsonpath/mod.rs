@@ -50,6 +50,7 @@ mod query;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Failure, Fallible, Span};
+use crate::limits::MAX_QUERY_NODES;
 
 pub(crate) use query::{Node, Scalar};
 
@@ -181,8 +182,11 @@ enum Step {
 
 #[derive(Debug, Clone)]
 enum Filter {
-    Or(Box<Filter>, Box<Filter>),
-    And(Box<Filter>, Box<Filter>),
+    /// `a || b || ...`: a list, not a chain of pairs, so that a long
+    /// condition nests no deeper than a short one.
+    Or(Vec<Filter>),
+    /// `a && b && ...`, likewise.
+    And(Vec<Filter>),
     Not(Box<Filter>),
     Exists(Operand),
     Compare(Operand, Cmp, Operand),
@@ -221,6 +225,7 @@ impl JsonPath {
             s: &text,
             pos: 1,
             function: None,
+            depth: 0,
         };
         let result = p.steps(false);
         match result {
@@ -276,36 +281,52 @@ impl JsonPath {
         self.definite || self.function.is_some()
     }
 
-    /// Evaluates the path against a document.
-    pub fn query<'v>(&self, root: &'v Value) -> Matches<'v> {
+    /// Evaluates the path against a document. Fails, with
+    /// [`ErrorKind::Limit`], when an indefinite path would visit or match
+    /// more than [`MAX_QUERY_NODES`](crate::limits::MAX_QUERY_NODES) nodes.
+    pub fn query<'v>(&self, root: &'v Value) -> Result<Matches<'v>, Error> {
+        let start = Span {
+            offset: 0,
+            line: 1,
+            column: 1,
+        };
         self.query_node(root)
+            .map_err(|f| f.at(start).into_error(&self.source, &self.source))
     }
 
-    pub(crate) fn query_node<'v, N: Node>(&self, root: &'v N) -> Matches<'v, N> {
-        let matches = self.query_steps(root);
+    pub(crate) fn query_node<'v, N: Node>(&self, root: &'v N) -> Fallible<Matches<'v, N>> {
+        let matches = self.query_steps(root)?;
         let Some(function) = self.function else {
-            return matches;
+            return Ok(matches);
         };
         let input = match matches {
             Matches::One(v) => query::Input::One(v),
             Matches::Many(vs) => query::Input::Many(vs),
-            Matches::Missing | Matches::Computed(_) => return Matches::Missing,
+            Matches::Missing | Matches::Computed(_) => return Ok(Matches::Missing),
         };
-        query::call(function, input).map_or(Matches::Missing, Matches::Computed)
+        Ok(query::call(function, input).map_or(Matches::Missing, Matches::Computed))
     }
 
-    fn query_steps<'v, N: Node>(&self, root: &'v N) -> Matches<'v, N> {
+    fn query_steps<'v, N: Node>(&self, root: &'v N) -> Fallible<Matches<'v, N>> {
         if self.definite {
             let mut cur = root;
             for step in &self.steps {
                 match query::step_one(step, cur) {
                     Some(next) => cur = next,
-                    None => return Matches::Missing,
+                    None => return Ok(Matches::Missing),
                 }
             }
-            return Matches::One(cur);
+            return Ok(Matches::One(cur));
         }
-        Matches::Many(query::run(&self.steps, root, root))
+        let mut budget = query::Budget(MAX_QUERY_NODES);
+        query::run(&self.steps, root, root, &mut budget)
+            .map(Matches::Many)
+            .map_err(|query::Exhausted| {
+                Failure::limit(format!(
+                    "JSONPath {:?} visits more than {MAX_QUERY_NODES} nodes",
+                    self.source
+                ))
+            })
     }
 }
 
@@ -315,7 +336,11 @@ mod tests {
     use serde_json::json;
 
     fn q(path: &str, doc: &Value) -> Option<Value> {
-        JsonPath::compile(path).unwrap().query(doc).to_value()
+        JsonPath::compile(path)
+            .unwrap()
+            .query(doc)
+            .unwrap()
+            .to_value()
     }
 
     #[test]
@@ -348,6 +373,66 @@ mod tests {
         assert_eq!(q("$.r[?(!@.t)].n", &doc), Some(json!([3])));
         assert_eq!(q("$.r[?(@.t =~ /B/i)].n", &doc), Some(json!([5])));
         assert_eq!(q("$.nothing[*]", &doc), Some(json!([])));
+    }
+
+    /// The filter parser recursed once per `!`, `(` or filter inside a
+    /// filter, without a bound: a long enough path overflowed the stack
+    /// (the `jsonpath` fuzz target's process died on SIGSEGV).
+    #[test]
+    fn deeply_nested_filters_are_an_error_not_a_stack_overflow() {
+        let nots = format!("$[?({}@.a)]", "!".repeat(100_000));
+        let parens = format!("$[?({}@.a{})]", "(".repeat(50_000), ")".repeat(50_000));
+        let filters = format!("${}", "[?(@".repeat(50_000));
+        for path in [nots, parens, filters] {
+            let e = JsonPath::compile(&path).unwrap_err();
+            assert_eq!(e.message(), "nesting deeper than 64 levels");
+        }
+        // 64 levels are fine.
+        let doc = json!([{"a": 1}]);
+        let deepest = format!("$[?({}@.a)]", "!".repeat(63));
+        assert_eq!(q(&deepest, &doc), Some(json!([])));
+        let deepest = format!("$[?({}@.a{})]", "(".repeat(63), ")".repeat(63));
+        assert_eq!(q(&deepest, &doc), Some(json!([{"a": 1}])));
+    }
+
+    /// `a && b && ...` was parsed into a chain of pairs as deep as the
+    /// condition is long, which the query and the drop then walked
+    /// recursively: 10,000 conditions overflowed a 2 MB thread stack.
+    #[test]
+    fn long_and_or_chains_do_not_overflow_the_stack() {
+        let doc = json!([{"a": 1}, {"b": 2}]);
+        let and = format!("$[?(@.a{})].a", " && @.a".repeat(100_000));
+        assert_eq!(q(&and, &doc), Some(json!([1])));
+        let or = format!("$[?(@.x{} || @.b)].b", " || @.x".repeat(100_000));
+        assert_eq!(q(&or, &doc), Some(json!([2])));
+        // Precedence is unchanged: && binds tighter than ||.
+        assert_eq!(
+            q("$[?(@.b || @.a && @.x || @.a == 1 && !@.b)]", &doc),
+            Some(doc.clone())
+        );
+        assert_eq!(q("$[?(@.b && @.a || @.x)]", &doc), Some(json!([])));
+    }
+
+    /// Found by fuzzing (`jsonpath`, timeout): descendants and unions
+    /// multiply, so `.[0,1][0,1]..[0,10,1]...` matched a number of nodes
+    /// exponential in the path's length and the query never ended.
+    #[test]
+    fn a_query_that_matches_without_bound_is_a_limit_error() {
+        let doc: Value =
+            serde_json::from_str(&format!("{}1, 2{}", "[".repeat(20), "]".repeat(20))).unwrap();
+        let path = JsonPath::compile(&format!("${}", "..[0,0,0,0]".repeat(16))).unwrap();
+        let e = path.query(&doc).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Limit);
+        assert!(
+            e.message().contains("visits more than 20000000 nodes"),
+            "{e}"
+        );
+        let found = "$..[0,1]..[0,10,1]";
+        assert!(JsonPath::compile(found).unwrap().query(&doc).is_ok());
+        // A filter's own paths count too.
+        let filter = format!("$..[?(@{})]", "..[0,0,0,0]".repeat(16));
+        let e = JsonPath::compile(&filter).unwrap().query(&doc).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Limit);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::{Cmp, Filter, Function, Operand, Step};
+use crate::limits::MAX_NESTING;
 
 /// A parse failure: the byte offset in the path text, and the message.
 type PResult<T> = Result<T, (usize, String)>;
@@ -15,6 +16,10 @@ pub(super) struct PathParser<'s> {
     pub(super) pos: usize,
     /// The function that ends the path (`$.items.length()`), once read.
     pub(super) function: Option<Function>,
+    /// How many filter atoms (`!`, parentheses, filters inside filters)
+    /// enclose the one being parsed: bounded by [`MAX_NESTING`], as the
+    /// parser recurses once per level and the query once per level again.
+    pub(super) depth: usize,
 }
 
 impl PathParser<'_> {
@@ -267,34 +272,46 @@ impl PathParser<'_> {
     }
 
     fn filter_or(&mut self) -> PResult<Filter> {
-        let mut left = self.filter_and()?;
+        let mut any = vec![self.filter_and()?];
         loop {
             self.ws();
             if self.s[self.pos..].starts_with("||") {
                 self.pos += 2;
-                let right = self.filter_and()?;
-                left = Filter::Or(Box::new(left), Box::new(right));
+                any.push(self.filter_and()?);
+            } else if any.len() == 1 {
+                return Ok(any.remove(0));
             } else {
-                return Ok(left);
+                return Ok(Filter::Or(any));
             }
         }
     }
 
     fn filter_and(&mut self) -> PResult<Filter> {
-        let mut left = self.filter_atom()?;
+        let mut all = vec![self.filter_atom()?];
         loop {
             self.ws();
             if self.s[self.pos..].starts_with("&&") {
                 self.pos += 2;
-                let right = self.filter_atom()?;
-                left = Filter::And(Box::new(left), Box::new(right));
+                all.push(self.filter_atom()?);
+            } else if all.len() == 1 {
+                return Ok(all.remove(0));
             } else {
-                return Ok(left);
+                return Ok(Filter::And(all));
             }
         }
     }
 
     fn filter_atom(&mut self) -> PResult<Filter> {
+        if self.depth >= MAX_NESTING {
+            return self.fail(format!("nesting deeper than {MAX_NESTING} levels"));
+        }
+        self.depth += 1;
+        let atom = self.filter_atom_unbounded();
+        self.depth -= 1;
+        atom
+    }
+
+    fn filter_atom_unbounded(&mut self) -> PResult<Filter> {
         self.ws();
         if self.peek() == Some(b'!') && self.s.as_bytes().get(self.pos + 1) != Some(&b'=') {
             self.pos += 1;

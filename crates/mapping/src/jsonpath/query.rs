@@ -133,19 +133,49 @@ pub(super) fn step_one<'v, N: Node>(step: &Step, v: &'v N) -> Option<&'v N> {
     }
 }
 
-pub(super) fn run<'v, N: Node>(steps: &[Step], start: &'v N, root: &'v N) -> Vec<&'v N> {
+/// The nodes one query may still visit or match, and the error once it
+/// has visited them all: a path such as `$..[0,1]..[0,1]..[0,1]` matches a
+/// number of nodes exponential in its length, and `..` twice a number
+/// quadratic in the body's size.
+pub(super) struct Budget(pub(super) u64);
+
+/// A query ran out of [`Budget`].
+#[derive(Debug)]
+pub(super) struct Exhausted;
+
+impl Budget {
+    fn spend(&mut self, n: usize) -> Result<(), Exhausted> {
+        self.0 = self.0.checked_sub(n as u64).ok_or(Exhausted)?;
+        Ok(())
+    }
+}
+
+pub(super) fn run<'v, N: Node>(
+    steps: &[Step],
+    start: &'v N,
+    root: &'v N,
+    budget: &mut Budget,
+) -> Result<Vec<&'v N>, Exhausted> {
     let mut cur = vec![start];
     for step in steps {
         let mut next = Vec::new();
         for v in cur {
-            apply(step, v, root, &mut next);
+            budget.spend(1)?;
+            apply(step, v, root, &mut next, budget)?;
         }
         cur = next;
     }
-    cur
+    Ok(cur)
 }
 
-fn apply<'v, N: Node>(step: &Step, v: &'v N, root: &'v N, out: &mut Vec<&'v N>) {
+fn apply<'v, N: Node>(
+    step: &Step,
+    v: &'v N,
+    root: &'v N,
+    out: &mut Vec<&'v N>,
+    budget: &mut Budget,
+) -> Result<(), Exhausted> {
+    let before = out.len();
     match step {
         Step::Name(_) | Step::Index(_) => out.extend(step_one(step, v)),
         Step::Names(names) => out.extend(names.iter().filter_map(|n| v.member(n))),
@@ -176,60 +206,112 @@ fn apply<'v, N: Node>(step: &Step, v: &'v N, root: &'v N, out: &mut Vec<&'v N>) 
             }
         }
         Step::Wildcard => v.for_each_child(&mut |c| out.push(c)),
-        Step::Descend(inner) => descend(inner, v, root, out, 0),
-        Step::Filter(f) => v.for_each_child(&mut |c| {
-            if test(f, c, root) {
-                out.push(c);
-            }
-        }),
+        // Charged node by node as it goes.
+        Step::Descend(inner) => return descend(inner, v, root, out, 0, budget),
+        Step::Filter(f) => {
+            let mut result = Ok(());
+            v.for_each_child(&mut |c| {
+                if result.is_ok() {
+                    match test(f, c, root, budget) {
+                        Ok(true) => out.push(c),
+                        Ok(false) => {}
+                        Err(e) => result = Err(e),
+                    }
+                }
+            });
+            result?;
+        }
     }
+    budget.spend(out.len() - before)
 }
 
-fn descend<'v, N: Node>(step: &Step, v: &'v N, root: &'v N, out: &mut Vec<&'v N>, depth: usize) {
+fn descend<'v, N: Node>(
+    step: &Step,
+    v: &'v N,
+    root: &'v N,
+    out: &mut Vec<&'v N>,
+    depth: usize,
+    budget: &mut Budget,
+) -> Result<(), Exhausted> {
     // A parsed body nests at most 127 levels (`serde_json`'s limit); this
     // guards other documents.
     if depth > 512 {
-        return;
+        return Ok(());
     }
-    apply(step, v, root, out);
-    v.for_each_child(&mut |c| descend(step, c, root, out, depth + 1));
+    budget.spend(1)?;
+    apply(step, v, root, out, budget)?;
+    let mut result = Ok(());
+    v.for_each_child(&mut |c| {
+        if result.is_ok() {
+            result = descend(step, c, root, out, depth + 1, budget);
+        }
+    });
+    result
 }
 
 /// An operand's value: present or not, and its scalar form.
-fn operand<'s, N: Node>(op: &'s Operand, cur: &'s N, root: &'s N) -> Option<Scalar<'s>> {
-    match op {
-        Operand::Current(steps) => run(steps, cur, root).into_iter().next().map(Node::scalar),
-        Operand::Root(steps) => run(steps, root, root).into_iter().next().map(Node::scalar),
+fn operand<'s, N: Node>(
+    op: &'s Operand,
+    cur: &'s N,
+    root: &'s N,
+    budget: &mut Budget,
+) -> Result<Option<Scalar<'s>>, Exhausted> {
+    Ok(match op {
+        Operand::Current(steps) => run(steps, cur, root, budget)?
+            .into_iter()
+            .next()
+            .map(Node::scalar),
+        Operand::Root(steps) => run(steps, root, root, budget)?
+            .into_iter()
+            .next()
+            .map(Node::scalar),
         Operand::Literal(v) => Some(v.scalar()),
-    }
+    })
 }
 
-fn test<N: Node>(f: &Filter, cur: &N, root: &N) -> bool {
-    match f {
-        Filter::Or(a, b) => test(a, cur, root) || test(b, cur, root),
-        Filter::And(a, b) => test(a, cur, root) && test(b, cur, root),
-        Filter::Not(a) => !test(a, cur, root),
-        Filter::Exists(op) => operand(op, cur, root).is_some(),
+fn test<N: Node>(f: &Filter, cur: &N, root: &N, budget: &mut Budget) -> Result<bool, Exhausted> {
+    Ok(match f {
+        Filter::Or(any) => {
+            for f in any {
+                if test(f, cur, root, budget)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+        Filter::And(all) => {
+            for f in all {
+                if !test(f, cur, root, budget)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        Filter::Not(a) => !test(a, cur, root, budget)?,
+        Filter::Exists(op) => operand(op, cur, root, budget)?.is_some(),
         Filter::Matches(op, re) => {
-            matches!(operand(op, cur, root), Some(Scalar::Str(s)) if re.is_match(s))
+            matches!(operand(op, cur, root, budget)?, Some(Scalar::Str(s)) if re.is_match(s))
         }
         Filter::Compare(l, cmp, r) => {
-            let (Some(l), Some(r)) = (operand(l, cur, root), operand(r, cur, root)) else {
-                return false;
+            let (Some(l), Some(r)) = (
+                operand(l, cur, root, budget)?,
+                operand(r, cur, root, budget)?,
+            ) else {
+                return Ok(false);
             };
             let ord = match (l, r) {
                 (Scalar::Num(a), Scalar::Num(b)) => a.partial_cmp(&b),
                 (Scalar::Str(a), Scalar::Str(b)) => Some(a.cmp(b)),
-                (Scalar::Composite, _) | (_, Scalar::Composite) => return false,
+                (Scalar::Composite, _) | (_, Scalar::Composite) => return Ok(false),
                 _ => {
-                    return match cmp {
+                    return Ok(match cmp {
                         Cmp::Eq => l == r,
                         Cmp::Ne => l != r,
                         _ => false,
-                    };
+                    });
                 }
             };
-            let Some(ord) = ord else { return false };
+            let Some(ord) = ord else { return Ok(false) };
             match cmp {
                 Cmp::Eq => ord.is_eq(),
                 Cmp::Ne => !ord.is_eq(),
@@ -239,5 +321,5 @@ fn test<N: Node>(f: &Filter, cur: &N, root: &N) -> bool {
                 Cmp::Ge => ord.is_ge(),
             }
         }
-    }
+    })
 }

@@ -85,7 +85,7 @@ fn body_path(body: &dyn BodyView, path: &JsonPath) -> Option<String> {
         return None;
     }
     let mut text = String::new();
-    match path.query_node(body.doc()) {
+    match path.query_node(body.doc()).ok()? {
         Matches::Missing | Matches::One(Doc::Null) => return None,
         Matches::One(doc @ (Doc::Str(_) | Doc::Text(_))) => {
             return doc.as_str().map(str::to_string);
