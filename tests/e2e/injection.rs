@@ -4,10 +4,11 @@
 //! Kinesis; values that only look like JSON, or that `$util.escapeJavaScript`
 //! escaped, are sent and stored exactly.
 
-use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::support::{EchoServer, Gateway, Moto, client, root_config, write_config};
+use crate::support::{
+    EchoServer, Gateway, Moto, client, root_config, stream_records, write_config,
+};
 
 /// The client's message for every refused body.
 const REFUSED: &str =
@@ -28,44 +29,6 @@ async fn send(request: reqwest::RequestBuilder) -> (u16, String, String, Value) 
     let text = response.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     (status, error_type, id, body)
-}
-
-/// Every record of `stream`, read back through the gateway shard by shard:
-/// its partition key and its data, decoded.
-async fn stored(http: &reqwest::Client, gateway: &Gateway, stream: &str) -> Vec<(String, String)> {
-    let (status, _, _, description) =
-        send(http.get(gateway.url(&format!("/streams/{stream}")))).await;
-    assert_eq!(status, 200, "{description}");
-    let mut records = Vec::new();
-    for shard in description["StreamDescription"]["Shards"]
-        .as_array()
-        .unwrap()
-    {
-        let shard_id = shard["ShardId"].as_str().unwrap();
-        let (status, _, _, body) = send(http.get(gateway.url(&format!(
-            "/streams/{stream}/sharditerator?shard-id={shard_id}"
-        ))))
-        .await;
-        assert_eq!(status, 200, "{body}");
-        // moto ends its iterators with a newline, which no header value may carry.
-        let iterator = body["ShardIterator"].as_str().unwrap().trim_end();
-        let (status, _, _, body) = send(
-            http.get(gateway.url(&format!("/streams/{stream}/records")))
-                .header("Shard-Iterator", iterator),
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
-        for record in body["Records"].as_array().unwrap() {
-            let data = base64::engine::general_purpose::STANDARD
-                .decode(record["Data"].as_str().unwrap())
-                .unwrap();
-            records.push((
-                record["PartitionKey"].as_str().unwrap().to_string(),
-                String::from_utf8(data).unwrap(),
-            ));
-        }
-    }
-    records
 }
 
 /// How many calls of `action` moto has received.
@@ -137,7 +100,7 @@ async fn values_that_change_the_structure_are_refused_and_nothing_reaches_kinesi
     assert_eq!(calls(&moto, "PutRecord"), 0);
     assert_eq!(calls(&moto, "PutRecords"), 0);
     assert_eq!(calls(&moto, "CreateStream"), 1);
-    assert!(stored(&http, &gateway, "orders").await.is_empty());
+    assert!(stream_records(&gateway, "orders").await.is_empty());
     let (status, _, _, body) = send(http.get(gateway.url("/streams"))).await;
     assert_eq!((status, &body["StreamNames"]), (200, &json!(["orders"])));
 }
@@ -169,7 +132,7 @@ async fn values_that_only_look_like_json_are_sent_and_stored_exactly() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["FailedRecordCount"], 0, "{body}");
 
-    let mut records = stored(&http, &gateway, "orders").await;
+    let mut records = stream_records(&gateway, "orders").await;
     records.sort();
     // PutRecord sends `$input.json('$.Data')`: JSON text, quotes included.
     let mut expected = vec![
@@ -250,7 +213,7 @@ async fn escaped_values_pass_the_guard() {
         .await;
         assert_eq!(status, 200, "{key}: {body}");
     }
-    let mut records = stored(&http, &gateway, "orders").await;
+    let mut records = stream_records(&gateway, "orders").await;
     records.sort();
     let mut expected: Vec<_> = keys
         .iter()

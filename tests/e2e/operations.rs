@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Gateway, GatewayOptions, Moto, client, json_body, root_config, tempdir, write_config,
+    Gateway, GatewayOptions, Moto, client, json_body, root_config, stream_records, tempdir,
+    write_config,
 };
 
 const ADMIN: &[&str] = &["--admin-listen", "127.0.0.1:0"];
@@ -378,40 +378,6 @@ async fn metrics_count_exactly_the_requests_sent_by_resource_template() {
     assert!(!text.contains("/nowhere"), "{text}");
 }
 
-/// The shard's records as the gateway reads them back, decoded.
-async fn read_back(gateway: &Gateway, stream: &str) -> BTreeSet<String> {
-    let http = client();
-    let body = json_body(
-        http.get(gateway.url(&format!(
-            "/streams/{stream}/sharditerator?shard-id=shardId-000000000000"
-        )))
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    let iterator = body["ShardIterator"].as_str().unwrap().trim().to_string();
-    let body = json_body(
-        http.get(gateway.url(&format!("/streams/{stream}/records")))
-            .header("Shard-Iterator", iterator)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    body["Records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let data = base64::engine::general_purpose::STANDARD
-                .decode(r["Data"].as_str().unwrap())
-                .unwrap();
-            String::from_utf8(data).unwrap()
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_under_load_loses_no_acknowledged_record() {
     let moto = Moto::start();
@@ -496,7 +462,13 @@ async fn sigterm_under_load_loses_no_acknowledged_record() {
     let reader = Gateway::against_moto(&root_config(), &moto, &moto.key.secret);
     let mut stored = Vec::new();
     for task in 0..4 {
-        stored.push(read_back(&reader, &format!("drained-{task}")).await);
+        let records = stream_records(&reader, &format!("drained-{task}")).await;
+        stored.push(
+            records
+                .into_iter()
+                .map(|(_, data)| data)
+                .collect::<BTreeSet<_>>(),
+        );
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
     let lost: Vec<&String> = acknowledged

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::support::{Gateway, Moto, client, json_body, repo_root, root_config};
+use crate::support::{Gateway, Moto, client, json_body, repo_root, root_config, stream_records};
 
 fn pipeline_config() -> std::path::PathBuf {
     repo_root().join("tests/e2e/configs/pipeline.yaml")
@@ -268,29 +268,7 @@ async fn partition_key_injection_is_refused_and_nothing_is_written() {
 
     // Neither stream holds a record.
     for stream in ["orders", "other-stream"] {
-        let body = json_body(
-            http.get(gateway.url(&format!(
-                "/streams/{stream}/sharditerator?shard-id=shardId-000000000000"
-            )))
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await;
-        let iterator = body["ShardIterator"]
-            .as_str()
-            .unwrap()
-            .trim_end()
-            .to_string();
-        let records = json_body(
-            http.get(gateway.url(&format!("/streams/{stream}/records")))
-                .header("Shard-Iterator", iterator)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(records["Records"], json!([]), "{stream}");
+        assert_eq!(stream_records(&gateway, stream).await, [], "{stream}");
     }
 
     // An ordinary partition key goes through: the guard refuses only values

@@ -407,6 +407,55 @@ pub async fn json_body(response: reqwest::Response) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
+/// Every record of a Kinesis stream, read back through a gateway serving the
+/// root `gateway.yaml`, shard by shard: its partition key and its data,
+/// decoded.
+pub async fn stream_records(gateway: &Gateway, stream: &str) -> Vec<(String, String)> {
+    use base64::Engine as _;
+    let http = client();
+    let get = |path: String, iterator: Option<&str>| {
+        let mut request = http.get(gateway.url(&path));
+        if let Some(iterator) = iterator {
+            request = request.header("Shard-Iterator", iterator);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            json_body(response).await
+        }
+    };
+    let description = get(format!("/streams/{stream}"), None).await;
+    let mut records = Vec::new();
+    for shard in description["StreamDescription"]["Shards"]
+        .as_array()
+        .unwrap()
+    {
+        let shard_id = shard["ShardId"].as_str().unwrap();
+        let body = get(
+            format!("/streams/{stream}/sharditerator?shard-id={shard_id}"),
+            None,
+        )
+        .await;
+        // moto ends its iterators with a newline, which no header value may carry.
+        let iterator = body["ShardIterator"]
+            .as_str()
+            .unwrap()
+            .trim_end()
+            .to_string();
+        let body = get(format!("/streams/{stream}/records"), Some(&iterator)).await;
+        for record in body["Records"].as_array().unwrap() {
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(record["Data"].as_str().unwrap())
+                .unwrap();
+            records.push((
+                record["PartitionKey"].as_str().unwrap().to_string(),
+                String::from_utf8(data).unwrap(),
+            ));
+        }
+    }
+    records
+}
+
 /// A plain HTTP client for talking to the gateway.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
