@@ -4,7 +4,7 @@
 #   template     template text: compile, then render over a fixed request
 #   render_body  the shipped templates rendered over an arbitrary body
 #   jsonpath     JSONPath text: compile, then query a few documents
-#   json_guard   the template-injection guard over arbitrary bytes
+#   json_guard   the injection guard over the tutorial templates, any body
 #   config       configuration text, loaded and compiled as `gateway validate`
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]

@@ -16,8 +16,8 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use gateway::config::Loaded;
-use gateway_fuzz::{fixture_template, render};
-use gateway_mapping::{Body, Template};
+use gateway_fuzz::{fixture_template, render_recording};
+use gateway_mapping::{Body, Interpolations, Template};
 use libfuzzer_sys::fuzz_target;
 
 const CONFIGS: &[(&str, &str)] = &[
@@ -105,9 +105,10 @@ fuzz_target!(|data: &[u8]| {
     // As `pipeline::request` reads a body.
     let text = String::from_utf8_lossy(data);
     let body = Body::new(&text);
+    let mut interpolations = Interpolations::default();
     for template in TEMPLATES.iter() {
-        if let Some(output) = render(template, &body) {
-            let _ = gateway::json_guard::check(output.as_bytes());
+        if let Some(output) = render_recording(template, &body, &mut interpolations) {
+            let _ = gateway::json_guard::check(template, output.as_bytes(), &mut interpolations);
         }
     }
 });

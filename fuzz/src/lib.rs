@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use gateway_mapping::{Body, Context, ErrorContext, Identity, Input, Params, Template, Variables};
+use gateway_mapping::{
+    Body, Context, ErrorContext, Identity, Input, Interpolations, Params, Template, Variables,
+};
 
 /// The body templates see in the `template` target: every JSON type, nested
 /// lists and maps, a hyphenated key, and the fields the tutorial reads.
@@ -85,6 +87,24 @@ pub fn stage_variables() -> BTreeMap<String, String> {
 /// Renders `template` over `body` with the fixed parameters, context and
 /// stage variables. An error is a fine outcome; only a panic is a finding.
 pub fn render(template: &Template, body: &Body<'_>) -> Option<String> {
+    render_with(template, body, None)
+}
+
+/// Renders as [`render`] does, noting in `interpolations` which bytes each
+/// reference printed, for [`Template::check_json`].
+pub fn render_recording(
+    template: &Template,
+    body: &Body<'_>,
+    interpolations: &mut Interpolations,
+) -> Option<String> {
+    render_with(template, body, Some(interpolations))
+}
+
+fn render_with(
+    template: &Template,
+    body: &Body<'_>,
+    interpolations: Option<&mut Interpolations>,
+) -> Option<String> {
     let [path, querystring, header] = params();
     let context = context();
     let stage_variables = stage_variables();
@@ -100,7 +120,11 @@ pub fn render(template: &Template, body: &Body<'_>) -> Option<String> {
         context: &context,
         stage_variables: &stage_variables,
     };
-    template.render(&vars).ok().map(|r| r.body)
+    let rendered = match interpolations {
+        Some(interpolations) => template.render_recording(&vars, interpolations),
+        None => template.render(&vars),
+    };
+    rendered.ok().map(|r| r.body)
 }
 
 /// The `--- template` section of a conformance fixture
