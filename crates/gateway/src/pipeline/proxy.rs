@@ -227,7 +227,12 @@ pub fn build(api: &Api, routed: &Routed<'_>, body: &Body<'_>) -> Result<Prepared
     }
     // The caller's trace goes on to the backend, as for every integration.
     if !request.trace_id.is_empty() {
-        outbound.set_header("X-Amzn-Trace-Id", request.trace_id.clone());
+        outbound
+            .headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("x-amzn-trace-id"));
+        outbound
+            .headers
+            .push(("X-Amzn-Trace-Id".into(), request.trace_id.clone()));
     }
     Ok(Prepared {
         outbound,
