@@ -13,6 +13,7 @@ mod integrations;
 mod kinesis_tutorial;
 mod operations;
 mod pipeline;
+mod proxies;
 mod readme;
 mod render;
 mod support;

@@ -119,13 +119,22 @@ pub enum Backend {
     Http { call: Call },
     /// No backend.
     Mock,
+    /// Any HTTP backend, unsigned, given the method request as it came
+    /// (`http_proxy`).
+    HttpProxy { call: Call },
+    /// A Lambda function's Invoke call, signed, given API Gateway's proxy
+    /// event (`aws_proxy`).
+    AwsProxy { call: Call, signer: Signer },
 }
 
 impl Backend {
     /// The call, for the types that make one.
     pub fn call(&self) -> Option<&Call> {
         match self {
-            Backend::Aws { call, .. } | Backend::Http { call } => Some(call),
+            Backend::Aws { call, .. }
+            | Backend::Http { call }
+            | Backend::HttpProxy { call }
+            | Backend::AwsProxy { call, .. } => Some(call),
             Backend::Mock => None,
         }
     }

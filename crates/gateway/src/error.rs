@@ -61,6 +61,10 @@ pub enum Cause {
     /// The API's definition does not cover this request.
     #[error("{0}")]
     Configuration(String),
+    /// The backend answered with what the integration cannot pass on: a
+    /// Lambda function error or a malformed result for a proxy integration.
+    #[error("{0}")]
+    Answer(String),
 }
 
 /// An error raised by the gateway rather than by the backend.
@@ -126,6 +130,21 @@ impl GatewayError {
             origin: Origin::Configuration,
             message: Cow::Borrowed(INTERNAL_SERVER_ERROR),
             cause: Box::new(cause),
+            validation_error: String::new(),
+            allow: None,
+            retry_after: None,
+        }
+    }
+
+    /// The backend answered with what the integration cannot pass on: 502
+    /// `INTEGRATION_FAILURE`, "Internal server error", as API Gateway answers
+    /// a Lambda proxy's function error or malformed result.
+    pub fn bad_answer(reason: String) -> Self {
+        Self {
+            kind: ResponseType::IntegrationFailure,
+            origin: Origin::Integration,
+            message: Cow::Borrowed(INTERNAL_SERVER_ERROR),
+            cause: Box::new(Cause::Answer(reason)),
             validation_error: String::new(),
             allow: None,
             retry_after: None,

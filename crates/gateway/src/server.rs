@@ -391,10 +391,11 @@ fn observe(
             .metrics
             .integration(&call.service)
             .observe(call.latency.as_secs_f64());
-        // A backend error the client gets as it is: a gateway failure was
-        // logged already.
+        // A backend error the client gets as it is (or as the API maps it, a
+        // Lambda function error among them): a gateway failure was logged
+        // already.
         if failure.is_none()
-            && let Some(backend_status) = call.status.filter(|s| *s >= 400)
+            && let Some(backend_status) = call.status.filter(|s| *s >= 400 || call.error.is_some())
         {
             crate::report::integration_error(exchange, call, backend_status);
         }

@@ -3,6 +3,13 @@
 //! - [`Moto`]: a moto server with SigV4 signature checking switched on, and the
 //!   access key of an IAM user allowed to do everything.
 //! - [`Gateway`]: the real `gateway` binary, built once by cargo for all tests.
+//! - [`recorder::Recorder`]: an HTTP backend that records what it receives.
+//! - [`lambda::LambdaStandIn`]: Lambda's Invoke API with a few functions,
+//!   checking SigV4 signatures, since moto runs functions only in Docker.
+
+pub mod lambda;
+pub mod local_server;
+pub mod recorder;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

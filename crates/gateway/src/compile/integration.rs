@@ -16,6 +16,8 @@ use crate::config::{IntegrationConfig, IntegrationType};
 
 use super::{Problems, Shared, child, responses, substitute_stage_variables, templates};
 
+pub(super) mod proxy;
+
 /// The largest integration timeout accepted, in milliseconds. API Gateway caps
 /// it at 29 s by default; quotas can raise it, so more is allowed, to a bound.
 const MAX_TIMEOUT_MS: u64 = 15 * 60 * 1000;
@@ -42,6 +44,8 @@ pub(super) fn compile(
     let key = |k: &'static str| -> Vec<&str> { child(&at, k) };
 
     let http_method = match (&raw.http_method, raw.kind) {
+        // A proxy's `ANY` is the method request's own verb, as in API Gateway.
+        (Some(verb), IntegrationType::HttpProxy) if verb.eq_ignore_ascii_case("ANY") => None,
         (Some(verb), _) => match http::Method::from_bytes(verb.to_ascii_uppercase().as_bytes()) {
             Ok(m) => Some(m),
             Err(_) => {
@@ -52,7 +56,7 @@ pub(super) fn compile(
                 None
             }
         },
-        (None, IntegrationType::Aws) => Some(http::Method::POST),
+        (None, IntegrationType::Aws | IntegrationType::AwsProxy) => Some(http::Method::POST),
         (None, _) => None,
     };
     if !(MIN_TIMEOUT_MS..=MAX_TIMEOUT_MS).contains(&raw.timeout_ms) {
@@ -65,6 +69,14 @@ pub(super) fn compile(
         IntegrationType::Aws => aws_backend(raw, &at, shared, signers, problems),
         IntegrationType::Http => http_backend(raw, &at, shared, problems),
         IntegrationType::Mock => mock_backend(raw, &at, problems),
+        IntegrationType::HttpProxy => proxy::http_proxy_backend(raw, &at, shared, problems),
+        IntegrationType::AwsProxy => proxy::lambda_backend(raw, &at, shared, signers, problems),
+    };
+    // An `http_proxy` fills a placeholder from the route's path parameter of
+    // the same name when no mapping names it.
+    let route_params = match raw.kind {
+        IntegrationType::HttpProxy => proxy::route_params(method_at[1]),
+        _ => Vec::new(),
     };
     let placeholders: Vec<String> = backend
         .as_ref()
@@ -101,9 +113,10 @@ pub(super) fn compile(
         }
     }
     for name in &placeholders {
-        if !request_parameters
-            .iter()
-            .any(|(t, _)| matches!(t, Target::Path(n) if n == name))
+        if !route_params.contains(name)
+            && !request_parameters
+                .iter()
+                .any(|(t, _)| matches!(t, Target::Path(n) if n == name))
         {
             problems.push_key(
                 &at,
@@ -148,6 +161,8 @@ fn reject(
         IntegrationType::Aws => "aws",
         IntegrationType::Http => "http",
         IntegrationType::Mock => "mock",
+        IntegrationType::HttpProxy => "http_proxy",
+        IntegrationType::AwsProxy => "aws_proxy",
     };
     for &name in keys {
         let set = match name {
@@ -157,6 +172,9 @@ fn reject(
             "uri" => raw.uri.is_some(),
             "credentials" => raw.credentials.is_some(),
             "http_method" => raw.http_method.is_some(),
+            "request_parameters" => !raw.request_parameters.is_empty(),
+            "request_templates" => !raw.request_templates.is_empty(),
+            "responses" => !raw.responses.is_empty(),
             _ => false,
         };
         if set {
@@ -255,9 +273,38 @@ fn aws_backend(
     };
 
     let service = Service::lookup(&service);
+    let (base, signer) = signed_endpoint(raw, at, shared, signers, problems, &service, &region)?;
+    let call = Call {
+        base,
+        service: Some(service),
+        operation,
+    };
+    Some(Backend::Aws { call, signer })
+}
+
+/// The endpoint of `service` in `region` and its signer, with the role the
+/// integration's `credentials` name (assumed through the region's STS), or
+/// the gateway's own credentials.
+fn signed_endpoint(
+    raw: &IntegrationConfig,
+    at: &[&str],
+    shared: &Shared<'_>,
+    signers: &mut Signers,
+    problems: &mut Problems<'_>,
+    service: &Service,
+    region: &str,
+) -> Option<(String, Signer)> {
+    let key = |k: &'static str| -> Vec<&str> { child(at, k) };
+    let variables = &shared.stage.variables;
+    let substitute = |value: &str, name: &'static str, problems: &mut Problems<'_>| {
+        substitute_stage_variables(value, variables)
+            .map_err(|e| problems.push(&key(name), e))
+            .ok()
+    };
+    let region = region.to_string();
     let explicit = problems.loaded.config.aws.endpoint_url.clone();
     let env = |name: &str| (shared.environment.env)(name);
-    let endpoint = Endpoint::resolve(&service, &region, explicit.as_deref(), &env)
+    let endpoint = Endpoint::resolve(service, &region, explicit.as_deref(), &env)
         .map_err(|e| problems.push(&["aws", "endpoint_url"], e.to_string()))
         .ok()?;
 
@@ -301,14 +348,9 @@ fn aws_backend(
     let signer = signers
         .signers
         .entry((service.name.clone(), region.clone(), role))
-        .or_insert_with(|| Signer::new(&service, &region, credentials))
+        .or_insert_with(|| Signer::new(service, &region, credentials))
         .clone();
-    let call = Call {
-        base: endpoint.base().to_string(),
-        service: Some(service),
-        operation,
-    };
-    Some(Backend::Aws { call, signer })
+    Some((endpoint.base().to_string(), signer))
 }
 
 fn is_role_arn(arn: &str) -> bool {

@@ -51,13 +51,18 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
     };
     let config = &loaded.config;
     let region = region(loaded, environment.env);
-    // Only `aws` integrations that do not carry their region in a `uri` need one.
+    // Only `aws` integrations that do not carry their region in a `uri` need
+    // one, and `aws_proxy` ones that name their function without an ARN.
     let needs_region = config
         .resources
         .values()
         .flat_map(|methods| methods.values())
-        .any(|m| {
-            m.integration.kind == crate::config::IntegrationType::Aws && m.integration.uri.is_none()
+        .any(|m| match m.integration.kind {
+            crate::config::IntegrationType::Aws => m.integration.uri.is_none(),
+            crate::config::IntegrationType::AwsProxy => {
+                integration::proxy::needs_region(m.integration.uri.as_deref())
+            }
+            _ => false,
         });
     if region.is_none() && needs_region {
         problems.push(

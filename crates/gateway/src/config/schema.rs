@@ -306,8 +306,10 @@ pub struct MethodConfig {
 /// The integration request and responses of a method.
 #[derive(Debug, Clone, Deserialize)]
 pub struct IntegrationConfig {
-    /// `aws` (an AWS service, SigV4-signed), `http` (any HTTP backend) or
-    /// `mock` (no backend).
+    /// `aws` (an AWS service, SigV4-signed), `http` (any HTTP backend),
+    /// `mock` (no backend), `http_proxy` (any HTTP backend, the request and
+    /// the answer passed through) or `aws_proxy` (a Lambda function, given
+    /// API Gateway's proxy event and answering with a proxy result).
     #[serde(rename = "type")]
     pub kind: IntegrationType,
     /// `aws`: the service's endpoint prefix and signing name, e.g. `kinesis`.
@@ -323,22 +325,30 @@ pub struct IntegrationConfig {
     pub path: Option<String>,
     /// `aws`: API Gateway's integration URI, `arn:aws:apigateway:<region>:<service>:action/<Action>`
     /// or `...:path/<path>`, instead of `service` with `action` or `path`.
-    /// `http`: the backend URL, with `{name}` placeholders.
+    /// `http`, `http_proxy`: the backend URL, with `{name}` placeholders
+    /// (`http_proxy` fills them from the route's path parameters of the same
+    /// name too). `aws_proxy`: the function: API Gateway's Lambda URI
+    /// (`arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function ARN>/invocations`),
+    /// a function ARN, or a function name.
     #[serde(default)]
     pub uri: Option<String>,
-    /// `aws`: the IAM role to assume for the call (API Gateway's execution
-    /// role). Default: the gateway's own credentials.
+    /// `aws`, `aws_proxy`: the IAM role to assume for the call (API Gateway's
+    /// execution role). Default: the gateway's own credentials.
     #[serde(default)]
     pub credentials: Option<String>,
-    /// The HTTP method of the call. Default `POST` for `aws`; the method
-    /// request's own for `http`.
+    /// The HTTP method of the call. Default `POST` for `aws` and `aws_proxy`
+    /// (which takes no other); the method request's own for `http` and
+    /// `http_proxy` (`ANY` says so too).
     #[serde(default)]
     pub http_method: Option<String>,
     /// `integration.request.{header,querystring,path}.<name>` → a mapping expression.
+    /// For `http_proxy`, applied on top of what the client sent. Not for
+    /// `aws_proxy`.
     #[serde(default)]
     pub request_parameters: BTreeMap<String, String>,
     /// Media type → mapping template. The request's `Content-Type` media type
     /// picks one; a request without `Content-Type` counts as `application/json`.
+    /// Not for proxies.
     #[serde(default)]
     pub request_templates: BTreeMap<String, String>,
     /// What to do with a body whose media type has no template:
@@ -368,7 +378,7 @@ pub struct IntegrationConfig {
     #[serde(default)]
     pub json_guard: JsonGuard,
     /// Integration responses, tried in order. Default: none, and the backend's
-    /// status, content type and body pass through.
+    /// status, content type and body pass through. Not for proxies.
     #[serde(default)]
     pub responses: Vec<IntegrationResponseConfig>,
 }
@@ -379,7 +389,7 @@ fn default_timeout_ms() -> u64 {
 
 /// `type:` of an integration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum IntegrationType {
     /// An AWS service, called with a SigV4-signed request.
     Aws,
@@ -388,6 +398,15 @@ pub enum IntegrationType {
     /// No backend: the integration response is chosen by the `statusCode` the
     /// request template renders (200 without one).
     Mock,
+    /// Any HTTP backend, called unsigned with the method request as it came
+    /// (method, path, query string, headers, body), and answered with the
+    /// backend's status, headers and body. No templates, no integration
+    /// responses.
+    HttpProxy,
+    /// A Lambda function, invoked (SigV4-signed) with API Gateway's REST proxy
+    /// event (payload format 1.0); its proxy result is the response. No
+    /// templates, mappings or integration responses.
+    AwsProxy,
 }
 
 /// API Gateway's passthroughBehavior.
@@ -423,7 +442,9 @@ pub enum JsonGuard {
 #[derive(Debug, Clone, Deserialize)]
 pub struct IntegrationResponseConfig {
     /// A regular expression that must match the whole backend status code, e.g.
-    /// `4\d{2}`. Absent: this is the default response.
+    /// `4\d{2}`; for a Lambda function error (an Invoke answer with
+    /// `X-Amz-Function-Error`), its whole `errorMessage` instead. Absent: this
+    /// is the default response.
     #[serde(default)]
     pub selection_pattern: Option<String>,
     /// The status sent to the client.

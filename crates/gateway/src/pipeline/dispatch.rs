@@ -36,13 +36,13 @@ impl Dispatch for Sender<'_> {
         prepared: Prepared,
     ) -> Result<Option<InboundResponse>, GatewayError> {
         let inbound = match &integration.backend {
-            Backend::Aws { signer, .. } => {
+            Backend::Aws { signer, .. } | Backend::AwsProxy { signer, .. } => {
                 let mut outbound = prepared.outbound;
                 // Signing is the last change to the request: the signature covers it all.
                 signer.sign(&mut outbound).await?;
                 self.client.send(outbound, integration.timeout).await?
             }
-            Backend::Http { .. } => {
+            Backend::Http { .. } | Backend::HttpProxy { .. } => {
                 self.client
                     .send(prepared.outbound, integration.timeout)
                     .await?

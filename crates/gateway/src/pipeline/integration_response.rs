@@ -9,6 +9,7 @@ use gateway_mapping::{Body, Overrides, Variables};
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
+use super::function_error::FunctionError;
 use super::request::{Routed, insert_request_id, text};
 use crate::api::Api;
 use crate::error::{Cause, GatewayError};
@@ -34,19 +35,36 @@ pub fn respond(
     }
     let integration = &routed.method.integration;
     let request_id = &routed.context.request_id;
+    // A Lambda function error is selected by its `errorMessage`, as API
+    // Gateway selects it (an absent message is empty); with no integration
+    // responses it is a 502, since a function's message and stack trace are
+    // not the client's to read.
+    let function_error = FunctionError::of_lambda_call(integration, &inbound);
     if integration.responses.is_empty() {
+        if let Some(error) = function_error {
+            return Err(GatewayError::bad_answer(error.to_string()));
+        }
         return Ok(passthrough(inbound, request_id));
     }
     let code = inbound.status.as_str();
+    let selected_by = match &function_error {
+        Some(error) => error.message.as_deref().unwrap_or(""),
+        None => code,
+    };
     let selected = integration
         .responses
         .iter()
-        .find(|r| r.pattern.as_ref().is_some_and(|p| p.is_match(code)))
+        .find(|r| r.pattern.as_ref().is_some_and(|p| p.is_match(selected_by)))
         .or_else(|| integration.responses.iter().find(|r| r.pattern.is_none()))
         .ok_or_else(|| {
-            GatewayError::configuration(Cause::Configuration(format!(
-                "no integration response matches status {code}, and none is the default"
-            )))
+            GatewayError::configuration(Cause::Configuration(match &function_error {
+                Some(error) => format!(
+                    "no integration response matches the function error's message, and none is the default: {error}"
+                ),
+                None => format!(
+                    "no integration response matches status {code}, and none is the default"
+                ),
+            }))
         })?;
 
     // Nothing on the response side reads the method request's body: in a

@@ -8,13 +8,18 @@
 //!    body's model (400);
 //! 4. **integration request**: parameter mappings, the template picked by media
 //!    type or the body passed through (415), `$context.requestOverride`, the
-//!    template-injection guard (400);
+//!    template-injection guard (400); for an `http_proxy`, the method request
+//!    as it came with the mappings on top ([`proxy`]); for an `aws_proxy`, API
+//!    Gateway's proxy event ([`lambda_proxy`]);
 //! 5. **integration**: the [`Dispatch`] signs and sends (500 when credentials
 //!    are missing, 502 when unreachable, 504 on timeout), or, for `gateway
 //!    render`, captures the request instead;
-//! 6. **integration response**: the response selected by status code, its
-//!    header mappings and template, `$context.responseOverride`; with no
-//!    integration responses, the backend's status, content type and body.
+//! 6. **integration response**: the response selected by status code (by
+//!    `errorMessage` for a Lambda function error), its header mappings and
+//!    template, `$context.responseOverride`; with no integration responses,
+//!    the backend's status, content type and body; for a proxy, the backend's
+//!    answer or the function's proxy result (502 for a function error or a
+//!    malformed result).
 //!
 //! `gateway run` and `gateway render` both run [`run`]. A stage's error
 //! keeps its origin and cause ([`GatewayError`]) until the caller hands it to
@@ -22,9 +27,12 @@
 //! into a gateway response.
 
 mod dispatch;
+mod function_error;
 mod integration_request;
 mod integration_response;
+mod lambda_proxy;
 mod method_request;
+mod proxy;
 mod request;
 mod route;
 
@@ -107,7 +115,11 @@ pub async fn run(
     let Some(inbound) = integrate(integration, prepared, dispatch, record).await? else {
         return Ok(None);
     };
-    let response = integration_response::respond(api, &routed, inbound);
+    let response = match &integration.backend {
+        Backend::HttpProxy { .. } => Ok(proxy::respond(&routed, inbound)),
+        Backend::AwsProxy { .. } => lambda_proxy::respond(&routed, inbound),
+        _ => integration_response::respond(api, &routed, inbound),
+    };
     if let (Err(error), Some(call)) = (&response, &mut record.integration) {
         call.error = Some(error.to_string());
     }
@@ -121,7 +133,11 @@ fn prepare(api: &Api, routed: &Routed<'_>) -> Result<Prepared, GatewayError> {
     let text = body_text(routed)?;
     let body = Body::new(&text);
     method_request::validate(routed, &body)?;
-    integration_request::build(api, routed, &body)
+    match &routed.method.integration.backend {
+        Backend::HttpProxy { .. } => proxy::build(api, routed, &body),
+        Backend::AwsProxy { .. } => lambda_proxy::build(api, routed),
+        _ => integration_request::build(api, routed, &body),
+    }
 }
 
 /// Bodies from this size on are parsed and rendered on the blocking pool.
@@ -208,11 +224,11 @@ async fn integrate(
     record: &mut Record,
 ) -> Result<Option<gateway_integration::InboundResponse>, GatewayError> {
     let service = match &integration.backend {
-        Backend::Aws { call, .. } => call
+        Backend::Aws { call, .. } | Backend::AwsProxy { call, .. } => call
             .service
             .as_ref()
             .map_or_else(|| "aws".to_string(), |s| s.name.clone()),
-        Backend::Http { .. } => "http".to_string(),
+        Backend::Http { .. } | Backend::HttpProxy { .. } => "http".to_string(),
         Backend::Mock => return dispatch.call(integration, prepared).await,
     };
     let started = Instant::now();
@@ -220,7 +236,11 @@ async fn integrate(
     let (status, error) = match &result {
         Ok(Some(inbound)) => (
             Some(inbound.status.as_u16()),
-            gateway_integration::AwsError::from_response(inbound).map(|e| e.to_string()),
+            gateway_integration::AwsError::from_response(inbound)
+                .map(|e| e.to_string())
+                .or_else(|| {
+                    function_error::FunctionError::from_response(inbound).map(|e| e.to_string())
+                }),
         ),
         Ok(None) => (None, None),
         Err(error) => (None, Some(error.to_string())),
