@@ -45,6 +45,9 @@
 //!   (header names case-insensitive); repeated names give the last value
 //!   (see [`Params`]).
 //! - An empty body is `{}`; a body that is not JSON is one JSON string.
+//! - An integer beyond 64 bits keeps every digit through `$input.json` and
+//!   `$input.path`, as the `BigInteger` API Gateway's JSON reader makes of
+//!   it; arithmetic and comparisons read it as a double.
 //! - Unlike API Gateway, a member `$util`, `$input` or `$context` does not
 //!   have (`$util.escapeJavascript(...)`, `$input.pathh(...)`) is refused by
 //!   [`Template::compile`], with the closest known name, rather than
