@@ -11,6 +11,13 @@
 //! queues what it saw, in order, for the handler to take with
 //! [`Heads::next`].
 //!
+//! The watch also keeps each head's header names as the client spelled
+//! them ([`Spellings`]): hyper hands the server lower-cased names, and its
+//! `preserve_header_case` option keeps the spelling in a request extension
+//! whose type hyper does not export, while API Gateway shows templates the
+//! client's spelling (`$input.params().header` holds `Content-Type`, not
+//! `content-type`).
+//!
 //! It only reads what hyper reads, never ahead of it. When it cannot follow
 //! (a head larger than it keeps, an upgrade, bytes that are not HTTP/1), it
 //! stops watching that connection and says so: requests are then served as
@@ -33,6 +40,62 @@ pub enum Framing {
     Ambiguous,
 }
 
+/// What the watch saw of one request head: its framing and the spelling of
+/// its header names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub framing: Framing,
+    pub spellings: Spellings,
+}
+
+impl Head {
+    /// What is known of a head the watch could not follow: nothing.
+    fn unknown() -> Self {
+        Self {
+            framing: Framing::Clear,
+            spellings: Spellings::default(),
+        }
+    }
+}
+
+/// A request's header names as the client spelled them, in the order it
+/// sent them; empty when every name was lower-case already (or the watch
+/// could not follow). One string, the names joined by line feeds, which a
+/// header name cannot hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spellings(String);
+
+impl Spellings {
+    fn of(headers: &[httparse::Header<'_>]) -> Self {
+        if headers
+            .iter()
+            .all(|h| !h.name.bytes().any(|b| b.is_ascii_uppercase()))
+        {
+            return Self::default();
+        }
+        let mut names = String::with_capacity(headers.iter().map(|h| h.name.len() + 1).sum());
+        for (i, header) in headers.iter().enumerate() {
+            if i > 0 {
+                names.push('\n');
+            }
+            names.push_str(header.name);
+        }
+        Self(names)
+    }
+
+    /// How the client spelled the `nth` (from 0) header named `name`, in any
+    /// case; `None` when the watch does not know.
+    pub fn get(&self, name: &str, nth: usize) -> Option<&str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        self.0
+            .split('\n')
+            .filter(|spelled| spelled.eq_ignore_ascii_case(name))
+            .nth(nth)
+    }
+}
+
 /// The heads seen on one connection, in order.
 #[derive(Debug, Default)]
 pub struct Heads {
@@ -41,23 +104,23 @@ pub struct Heads {
 
 #[derive(Debug, Default)]
 struct Queue {
-    heads: VecDeque<Framing>,
+    heads: VecDeque<Head>,
     /// The watch stopped following the connection.
     lost: bool,
 }
 
 impl Heads {
-    /// The framing of the next request hyper hands over. `Clear` when the
-    /// watch could not follow the connection.
-    pub fn next(&self) -> Framing {
+    /// The head of the next request hyper hands over. A `Clear` framing
+    /// and no spellings when the watch could not follow the connection.
+    pub fn next(&self) -> Head {
         let mut queue = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        queue.heads.pop_front().unwrap_or(Framing::Clear)
+        queue.heads.pop_front().unwrap_or_else(Head::unknown)
     }
 
-    fn push(&self, framing: Framing) {
+    fn push(&self, head: Head) {
         let mut queue = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if !queue.lost {
-            queue.heads.push_back(framing);
+            queue.heads.push_back(head);
         }
     }
 
@@ -253,12 +316,19 @@ impl<S> Watched<S> {
                 upgrade = true;
             }
         }
+        let spellings = Spellings::of(request.headers);
         if length.is_some() && transfer_encoding {
-            self.heads.push(Framing::Ambiguous);
+            self.heads.push(Head {
+                framing: Framing::Ambiguous,
+                spellings,
+            });
             // The connection is closed after the refusal.
             return State::Lost;
         }
-        self.heads.push(Framing::Clear);
+        self.heads.push(Head {
+            framing: Framing::Clear,
+            spellings,
+        });
         match (length, chunked) {
             _ if upgrade => {
                 self.heads.lose();
@@ -368,7 +438,7 @@ mod tests {
             watched.feed(part);
         }
         let queue = heads.state.lock().unwrap();
-        (queue.heads.iter().copied().collect(), queue.lost)
+        (queue.heads.iter().map(|h| h.framing).collect(), queue.lost)
     }
 
     /// A request whose body, `body`, is framed by its length.
@@ -441,7 +511,32 @@ mod tests {
         // A lost watch answers Clear: requests are served as hyper framed them.
         let (mut watched, heads) = Watched::new(());
         watched.feed(http2);
-        assert_eq!(heads.next(), Framing::Clear);
+        assert_eq!(heads.next(), Head::unknown());
+    }
+
+    #[test]
+    fn header_names_keep_the_client_spelling_in_order() {
+        let (mut watched, heads) = Watched::new(());
+        let stream = concat!(
+            "GET /a HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nuser-agent: t\r\n",
+            "X-Tag: 1\r\nx-TAG: 2\r\n\r\n",
+            "GET /b HTTP/1.1\r\nhost: x\r\naccept: */*\r\n\r\n",
+        );
+        for part in stream.as_bytes().chunks(5) {
+            watched.feed(part);
+        }
+        let first = heads.next().spellings;
+        assert_eq!(first.get("content-type", 0), Some("Content-Type"));
+        assert_eq!(first.get("host", 0), Some("Host"));
+        assert_eq!(first.get("user-agent", 0), Some("user-agent"));
+        assert_eq!(first.get("x-tag", 0), Some("X-Tag"));
+        assert_eq!(first.get("x-tag", 1), Some("x-TAG"));
+        assert_eq!(first.get("x-tag", 2), None);
+        assert_eq!(first.get("accept", 0), None);
+        // All lower-case: nothing kept, the names are right as they are.
+        let second = heads.next().spellings;
+        assert_eq!(second, Spellings::default());
+        assert_eq!(second.get("host", 0), None);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use gateway_integration::Client;
 use crate::access_log::AccessLog;
 use crate::api::Api;
 use crate::error::{GatewayError, ResponseType};
-use crate::framing::{Framing, Watched};
+use crate::framing::{Framing, Head, Spellings, Watched};
 use crate::gateway_response;
 use crate::metrics::Metrics;
 use crate::pipeline::{self, Exchange, MethodRequest, ReadBody, Record, Sender};
@@ -111,10 +111,8 @@ pub async fn serve(
             service_fn(move |request| {
                 let shared = shared.clone();
                 let client = client.clone();
-                let framing = heads.next();
-                async move {
-                    Ok::<_, Infallible>(handle(&shared, &client, request, peer, framing).await)
-                }
+                let head = heads.next();
+                async move { Ok::<_, Infallible>(handle(&shared, &client, request, peer, head).await) }
             })
         };
         let connection = builder.serve_connection(TokioIo::new(stream), service);
@@ -241,7 +239,7 @@ pub async fn handle(
     client: &Client,
     request: Request<Incoming>,
     peer: SocketAddr,
-    framing: Framing,
+    head: Head,
 ) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let _inflight = shared.metrics.inflight();
@@ -251,7 +249,7 @@ pub async fn handle(
     let (parts, body) = request.into_parts();
     let mut exchange = Exchange::new(
         api,
-        method_request(api, &parts, peer),
+        method_request(api, &parts, peer, &head.spellings),
         uuid::Uuid::new_v4().to_string(),
     );
     if let Some(account) = shared.account_id.get() {
@@ -260,7 +258,7 @@ pub async fn handle(
     let mut record = Record::default();
     // The body's share of the memory budget, held until the answer is made.
     let held = std::sync::Mutex::new(None);
-    let outcome = match framing_error(&parts, framing) {
+    let outcome = match framing_error(&parts, head.framing) {
         Some(problem) => Err(GatewayError::client(ResponseType::Default4xx, problem)),
         None => {
             let body = IncomingBody {
@@ -312,8 +310,13 @@ pub async fn handle(
 }
 
 /// The method request as the stages see it: the client's address (through
-/// trusted proxies) and the trace id settled here.
-fn method_request(api: &Api, parts: &http::request::Parts, peer: SocketAddr) -> MethodRequest {
+/// trusted proxies), the trace id and the header names' spelling settled here.
+fn method_request(
+    api: &Api,
+    parts: &http::request::Parts,
+    peer: SocketAddr,
+    spellings: &Spellings,
+) -> MethodRequest {
     let source_ip = crate::forwarded::client_ip(
         peer.ip(),
         parts
@@ -337,21 +340,33 @@ fn method_request(api: &Api, parts: &http::request::Parts, peer: SocketAddr) -> 
             .into_owned()
             .collect(),
         raw_query: raw_query.to_string(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
+        headers: header_pairs(&parts.headers, spellings),
         body: Bytes::new(),
         source_ip: source_ip.to_string(),
         protocol: version(parts.version),
         trace_id,
     }
+}
+
+/// The headers as name/value pairs in hyper's order, each name as the
+/// client spelled it where the connection's watch saw it (hyper lower-cases
+/// them), lower-cased otherwise. hyper yields the values of a repeated name
+/// one after the other, so the n-th value takes the n-th spelling.
+fn header_pairs(headers: &http::HeaderMap, spellings: &Spellings) -> Vec<(String, String)> {
+    let mut previous: Option<&header::HeaderName> = None;
+    let mut nth = 0;
+    headers
+        .iter()
+        .map(|(name, value)| {
+            nth = if previous == Some(name) { nth + 1 } else { 0 };
+            previous = Some(name);
+            let spelled = spellings.get(name.as_str(), nth).unwrap_or(name.as_str());
+            (
+                spelled.to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 /// What the access log and metrics keep of a gateway response.

@@ -49,6 +49,34 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// A binary payload, as API Gateway shows one to templates: `base64` is
+    /// its base64 encoding ([`crate::binary::base64_encode`]). `$input.body`
+    /// prints that text, and `$input.json` and `$input.path` read it as one
+    /// string, never as JSON (base64 can be all digits); a validator finds
+    /// it is not JSON. An empty payload is an empty body, `{}`.
+    ///
+    /// ```
+    /// use gateway_mapping::Body;
+    ///
+    /// let body = Body::binary("1234");
+    /// assert_eq!(body.text(), "1234");
+    /// assert!(!body.is_json());
+    /// assert!(body.malformed().is_none());
+    /// ```
+    pub fn binary(base64: &'a str) -> Body<'a> {
+        if base64.is_empty() {
+            return Body::new(base64);
+        }
+        let error = <serde_json::Error as serde::de::Error>::custom("a binary payload is not JSON");
+        Body {
+            text: base64,
+            parsed: OnceCell::from(Parsed {
+                doc: Doc::Str(base64),
+                error: Some(error),
+            }),
+        }
+    }
+
     /// The text, as received.
     pub fn text(&self) -> &'a str {
         self.text
@@ -167,6 +195,20 @@ mod tests {
         assert_eq!(string.doc(), &Doc::Str("a=b"));
         assert!(string.is_json());
         assert_eq!(string.to_json().unwrap(), serde_json::json!("a=b"));
+    }
+
+    #[test]
+    fn a_binary_payload_is_one_string() {
+        let digits = Body::binary("1234");
+        assert_eq!(digits.doc(), &Doc::Str("1234"));
+        assert!(!digits.is_json());
+        assert!(digits.malformed().is_none());
+        assert_eq!(
+            digits.to_json().unwrap_err().to_string(),
+            "a binary payload is not JSON"
+        );
+        let empty = Body::binary("");
+        assert_eq!(empty.doc(), &Doc::Object(Members::new(Vec::new())));
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub(crate) enum Doc<'a> {
     Null,
     Bool(bool),
     Int(i64),
+    /// An integer literal beyond 64 bits, as written in the body (digits
+    /// and a leading `-`): API Gateway's JSON reader parses it into a
+    /// `BigInteger`, which prints every digit.
+    BigInt(&'a str),
     Float(f64),
     /// A string without escapes, borrowed from the body.
     Str(&'a str),
@@ -75,6 +79,7 @@ impl PartialEq for Doc<'_> {
             (Doc::Null, Doc::Null) => true,
             (Doc::Bool(a), Doc::Bool(b)) => a == b,
             (Doc::Int(a), Doc::Int(b)) => a == b,
+            (Doc::BigInt(a), Doc::BigInt(b)) => a == b,
             (Doc::Float(a), Doc::Float(b)) => a == b,
             (Doc::Array(a), Doc::Array(b)) => a == b,
             (Doc::Object(a), Doc::Object(b)) => a == b,
@@ -106,13 +111,22 @@ impl<'a> Doc<'a> {
 
     /// The same document as a `serde_json::Value`, built from the tree
     /// without parsing again. A repeated name keeps its first position and
-    /// its last value, as `serde_json` parses it.
+    /// its last value, and an integer beyond 64 bits is a double, as
+    /// `serde_json` parses them.
     pub fn to_value(&self) -> serde_json::Value {
         use serde_json::Value;
         match self {
             Doc::Null => Value::Null,
             Doc::Bool(b) => Value::Bool(*b),
             Doc::Int(i) => Value::from(*i),
+            Doc::BigInt(text) => match text.parse::<u64>() {
+                Ok(u) => Value::from(u),
+                Err(_) => text
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(Value::Null, Value::Number),
+            },
             // A parsed float is finite: `serde_json` refuses the others.
             Doc::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
             Doc::Str(s) => Value::String((*s).to_string()),
@@ -162,6 +176,7 @@ impl<'a> crate::jsonpath::Node for Doc<'a> {
             Doc::Null => Scalar::Null,
             Doc::Bool(b) => Scalar::Bool(*b),
             Doc::Int(i) => Scalar::Num(*i as f64),
+            Doc::BigInt(text) => Scalar::Num(text.parse().unwrap_or(f64::NAN)),
             Doc::Float(f) => Scalar::Num(*f),
             Doc::Str(s) => Scalar::Str(s),
             Doc::Text(s) => Scalar::Str(s),
@@ -201,7 +216,7 @@ mod tests {
         assert_eq!(n[0], Doc::Int(1));
         assert_eq!(n[1], Doc::Int(-2));
         assert_eq!(n[2], Doc::Float(1.5));
-        assert_eq!(n[3], Doc::Float(18446744073709551615.0));
+        assert_eq!(n[3], Doc::BigInt("18446744073709551615"));
         assert_eq!(n[4], Doc::Null);
         assert_eq!(
             Doc::parse(r#"{"k":1,"k":2}"#).unwrap().get("k"),
@@ -226,6 +241,7 @@ mod tests {
             r#""top""#,
             "-0.0",
             "9223372036854775807",
+            "[9223372036854775808, 18446744073709551615, 18446744073709551616, -9223372036854775809]",
         ] {
             let parsed: serde_json::Value = serde_json::from_str(text).unwrap();
             assert_eq!(Doc::parse(text).unwrap().to_value(), parsed, "{text}");

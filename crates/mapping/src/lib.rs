@@ -23,6 +23,7 @@
 //!   one lookup rule; [`params`] also holds the parameter-mapping grammar
 //!   (`integration.request.header.X: method.request.querystring.y`).
 //! - [`Error`]: the one error type, `name:line:column: message`.
+//! - [`binary`]: base64 both ways, for payloads of binary media types.
 //!
 //! # Semantics worth knowing
 //! Where AWS behaviour was recorded (airspeed and LocalStack snapshot suites,
@@ -44,7 +45,11 @@
 //! - `$input.params('x')` searches path, then query string, then headers
 //!   (header names case-insensitive); repeated names give the last value
 //!   (see [`Params`]).
-//! - An empty body is `{}`; a body that is not JSON is one JSON string.
+//! - An empty body is `{}`; a body that is not JSON is one JSON string; a
+//!   payload of a binary media type is its base64 text ([`Body::binary`]).
+//! - An integer beyond 64 bits keeps every digit through `$input.json` and
+//!   `$input.path`, as the `BigInteger` API Gateway's JSON reader makes of
+//!   it; arithmetic and comparisons read it as a double.
 //! - Unlike API Gateway, a member `$util`, `$input` or `$context` does not
 //!   have (`$util.escapeJavascript(...)`, `$input.pathh(...)`) is refused by
 //!   [`Template::compile`], with the closest known name, rather than
@@ -76,6 +81,7 @@
 //! ```
 
 mod ast;
+pub mod binary;
 mod body;
 mod doc;
 mod error;

@@ -84,6 +84,7 @@ fn display_at(v: &Value<'_>, out: &mut String, top: bool, depth: usize) -> Falli
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
+        Value::BigInt(text) => out.push_str(text),
         Value::Float(f) => java_double(*f, out),
         Value::Str(s) => out.push_str(s),
         Value::String(s) => out.push_str(s),
@@ -211,6 +212,7 @@ pub(crate) fn write_json(j: &Doc<'_>, out: &mut String, depth: usize) -> Fallibl
         Doc::Int(i) => {
             let _ = write!(out, "{i}");
         }
+        Doc::BigInt(text) => out.push_str(text),
         Doc::Float(f) => java_double(*f, out),
         Doc::Str(s) => json_string(s, out),
         Doc::Text(s) => json_string(s, out),
@@ -267,6 +269,7 @@ pub(crate) fn value_json(v: &Value<'_>, out: &mut String, depth: usize) -> Falli
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
+        Value::BigInt(text) => out.push_str(text),
         Value::Float(f) => java_double(*f, out),
         Value::Str(s) => json_string(s, out),
         Value::String(s) => json_string(s, out),

@@ -157,19 +157,23 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 /// `$util.base64Decode`: standard alphabet (URL-safe characters accepted),
 /// padding optional, whitespace ignored; the bytes are read as UTF-8.
 pub(crate) fn base64_decode(s: &str) -> Fallible<String> {
-    let cleaned: String = s
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
-        })
-        .collect();
-    LENIENT
-        .decode(cleaned.as_bytes())
+    base64_decode_bytes(s.as_bytes())
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .map_err(|e| Failure::runtime(format!("base64Decode: {e}")))
+}
+
+/// The bytes of base64 `text`, by [`base64_decode`]'s rules.
+pub(crate) fn base64_decode_bytes(text: &[u8]) -> Result<Vec<u8>, base64::DecodeError> {
+    let cleaned: Vec<u8> = text
+        .iter()
+        .filter(|b| !b.is_ascii_whitespace())
+        .map(|&b| match b {
+            b'-' => b'+',
+            b'_' => b'/',
+            b => b,
+        })
+        .collect();
+    LENIENT.decode(&cleaned)
 }
 
 #[cfg(test)]

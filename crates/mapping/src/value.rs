@@ -20,6 +20,10 @@ pub(crate) enum Value<'a> {
     Null,
     Bool(bool),
     Int(i64),
+    /// An integer from the body beyond 64 bits, as written there (a Java
+    /// `BigInteger`): printed digit for digit; arithmetic and comparisons
+    /// read it as a double.
+    BigInt(&'a str),
     Float(f64),
     Str(&'a str),
     /// A string computed at render time (shared, so copies of the value are cheap).
@@ -123,6 +127,7 @@ impl<'a> Value<'a> {
             Doc::Null => Value::Null,
             Doc::Bool(b) => Value::Bool(*b),
             Doc::Int(i) => Value::Int(*i),
+            Doc::BigInt(text) => Value::BigInt(text),
             Doc::Float(f) => Value::Float(*f),
             Doc::Str(s) => Value::Str(s),
             Doc::Text(s) => Value::Str(s),
@@ -170,6 +175,7 @@ impl<'a> Value<'a> {
     pub fn as_num(&self) -> Option<Num> {
         match self {
             Value::Int(i) => Some(Num::I(*i)),
+            Value::BigInt(text) => Some(Num::F(text.parse().unwrap_or(f64::NAN))),
             Value::Float(f) => Some(Num::F(*f)),
             _ => None,
         }

@@ -9,8 +9,9 @@
 //!
 //! A case file is a header of `#` comments (where the expectation comes
 //! from), then sections introduced by `--- <name>` lines:
-//! - `request` (optional): JSON with `body` (raw text) or `json` (any JSON,
-//!   sent compact), `path`/`querystring`/`header` (objects, or arrays of
+//! - `request` (optional): JSON with `body` (raw text), `json` (any JSON,
+//!   sent compact) or `binary` (the base64 of a payload of a binary media
+//!   type, as the gateway lends it to templates), `path`/`querystring`/`header` (objects, or arrays of
 //!   `[name, value]` pairs), `context` (camelCase fields, `identity`,
 //!   `error`), `stageVariables`, `name` (the template name; default the
 //!   file stem) and `repeat` (repeat the template and the expected output
@@ -188,7 +189,11 @@ fn run(case: &Case) -> Result<(), String> {
         (None, Some(j)) => j.to_string(),
         (None, None) => String::new(),
     };
-    let body = Body::new(&body);
+    let binary = request.get("binary").map(text);
+    let body = match &binary {
+        Some(base64) => Body::binary(base64),
+        None => Body::new(&body),
+    };
     let path = pairs(request.get("path"));
     let query = pairs(request.get("querystring"));
     let header = pairs(request.get("header"));

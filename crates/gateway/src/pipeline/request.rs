@@ -21,7 +21,8 @@ pub struct MethodRequest {
     pub query: Vec<(String, String)>,
     /// The raw query string, as sent (without `?`).
     pub raw_query: String,
-    /// Headers in order; names lower-cased.
+    /// Headers in order, names as the client spelled them (`Content-Type`),
+    /// or lower-cased where the spelling is not known; looked up in any case.
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
     pub source_ip: String,

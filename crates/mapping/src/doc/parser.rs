@@ -8,6 +8,17 @@
 //! Objects that are elements of one array share one slab of members (see
 //! [`Members`]), which is most of what building a PutRecords body costs, so
 //! the members of those objects stay on a stack until the array closes.
+//!
+//! Integers beyond 64 bits keep their text ([`Doc::BigInt`]), as API
+//! Gateway's JSON reader keeps them as `BigInteger`s. `serde_json` hands
+//! them over as a `u64` above `i64::MAX` or as an `f64`, without their text
+//! (only its `arbitrary_precision` feature keeps it, and that feature would
+//! change every `serde_json::Value` in the workspace). The numbers that
+//! arrive that way are exactly the number tokens of the body that are not
+//! an `i64` and not a double below 2^63 in magnitude, and they arrive in
+//! document order; so when one arrives, the next such token after the last
+//! one found is its text ([`NumberTokens`]). A body without such numbers
+//! pays one comparison per double and nothing else.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -41,6 +52,7 @@ pub(crate) fn parse(text: &str) -> Result<Doc<'_>, serde_json::Error> {
         items: Vec::with_capacity(items),
         members: Vec::with_capacity(members),
         pending: Vec::with_capacity(32),
+        big: NumberTokens::new(text),
     };
     Seed {
         stacks: &mut stacks,
@@ -69,6 +81,78 @@ struct Stacks<'a> {
     /// Object elements of the arrays being parsed, waiting for their slab:
     /// the element's index in `items` and its range in `members`.
     pending: Vec<(usize, usize, usize)>,
+    /// Where the numbers that may not fit in 64 bits are found.
+    big: NumberTokens<'a>,
+}
+
+/// The number tokens of a JSON text that `serde_json` cannot give exactly:
+/// integers beyond `i64` and doubles of 2^63 or more in magnitude. A number
+/// token is what is not in a string and starts with `-` or a digit (`true`,
+/// `false` and `null` have neither). Read forward only, on demand, so the
+/// whole body is read once at most, and only when it holds such a number.
+struct NumberTokens<'a> {
+    text: &'a str,
+    /// Where reading resumes.
+    at: usize,
+}
+
+impl<'a> NumberTokens<'a> {
+    fn new(text: &'a str) -> Self {
+        Self { text, at: 0 }
+    }
+
+    /// The text of the number just parsed, which does not fit in 64 bits,
+    /// when it is an integer literal; `None` for a double (an exponent or
+    /// a fraction).
+    #[cold]
+    #[inline(never)]
+    fn next_integer(&mut self) -> Option<&'a str> {
+        let token = self.next_beyond_i64()?;
+        token
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-')
+            .then_some(token)
+    }
+
+    /// The next token that is not an `i64` and not a double below 2^63.
+    fn next_beyond_i64(&mut self) -> Option<&'a str> {
+        const BEYOND_I64: f64 = 9_223_372_036_854_775_808.0;
+        let bytes = self.text.as_bytes();
+        while let Some(&b) = bytes.get(self.at) {
+            match b {
+                b'"' => {
+                    // To the closing quote, over escaped characters.
+                    self.at += 1;
+                    while let Some(&b) = bytes.get(self.at) {
+                        self.at += if b == b'\\' { 2 } else { 1 };
+                        if b == b'"' {
+                            break;
+                        }
+                    }
+                }
+                b'-' | b'0'..=b'9' => {
+                    let start = self.at;
+                    while bytes.get(self.at).is_some_and(|b| {
+                        matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                    }) {
+                        self.at += 1;
+                    }
+                    let token = self.text.get(start..self.at)?;
+                    let integer = token.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+                    let beyond = if integer {
+                        token.parse::<i64>().is_err()
+                    } else {
+                        token.parse::<f64>().is_ok_and(|v| v.abs() >= BEYOND_I64)
+                    };
+                    if beyond {
+                        return Some(token);
+                    }
+                }
+                _ => self.at += 1,
+            }
+        }
+        None
+    }
 }
 
 /// Where a parsed value goes.
@@ -126,16 +210,32 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
         Ok(())
     }
 
-    /// Beyond `i64`, a double, as `serde_json::Value::as_f64` reads it.
+    /// Beyond `i64`, the integer's text.
     fn visit_u64<E>(self, v: u64) -> Result<(), E> {
-        self.put(match i64::try_from(v) {
+        let doc = match i64::try_from(v) {
             Ok(i) => Doc::Int(i),
-            Err(_) => Doc::Float(v as f64),
-        });
+            Err(_) => match self.stacks.big.next_integer() {
+                Some(text) => Doc::BigInt(text),
+                None => Doc::Float(v as f64),
+            },
+        };
+        self.put(doc);
         Ok(())
     }
 
+    /// A double, unless it is an integer literal beyond `u64` (or below
+    /// `i64::MIN`), which `serde_json` parses as a double: then the
+    /// integer's text.
     fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        // 2^63: an integer literal within 64 bits is visited as an integer,
+        // so only a double from here on may be an integer that is not.
+        const BEYOND_I64: f64 = 9_223_372_036_854_775_808.0;
+        if v.abs() >= BEYOND_I64
+            && let Some(text) = self.stacks.big.next_integer()
+        {
+            self.put(Doc::BigInt(text));
+            return Ok(());
+        }
         self.put(Doc::Float(v));
         Ok(())
     }
@@ -299,10 +399,14 @@ mod tests {
     }
 
     /// Equal, with floats compared bit for bit (so `-0.0` is not `0.0`):
-    /// both sides are `serde_json` with `float_roundtrip`.
+    /// both sides are `serde_json` with `float_roundtrip`. An integer we keep
+    /// as text is the double `serde_json` parses it into.
     fn same(a: &Doc<'_>, b: &Doc<'_>) -> bool {
         match (a, b) {
             (Doc::Float(x), Doc::Float(y)) => x.to_bits() == y.to_bits(),
+            (Doc::BigInt(text), Doc::Float(y)) => text
+                .parse::<f64>()
+                .is_ok_and(|x| x.to_bits() == y.to_bits()),
             (Doc::Array(x), Doc::Array(y)) => {
                 x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
             }
@@ -579,6 +683,63 @@ mod tests {
         );
     }
 
+    /// Integer literals beyond 64 bits keep their text, wherever they are:
+    /// among strings that hold digits and quotes, after escapes, in keys'
+    /// values; a double as large (an exponent, a fraction) stays a double.
+    #[test]
+    fn integers_beyond_64_bits_keep_their_text() {
+        let text = r#"{"s": "1 \" 2", "k-3": [9223372036854775807, 9223372036854775808],
+            "neg": -9223372036854775809, "min": -9223372036854775808,
+            "huge": 123456789012345678901234567890, "u": 18446744073709551615,
+            "e": 1e30, "f": 9223372036854775808.0, "g": 1.5E19, "n": [0, -0, 1.5]}"#;
+        let doc = parse(text).unwrap();
+        let at = |k: &str| doc.get(k).cloned().unwrap();
+        let Doc::Array(k3) = at("k-3") else { panic!() };
+        assert_eq!(k3[0], Doc::Int(i64::MAX));
+        assert_eq!(k3[1], Doc::BigInt("9223372036854775808"));
+        assert_eq!(at("neg"), Doc::BigInt("-9223372036854775809"));
+        assert_eq!(at("min"), Doc::Int(i64::MIN));
+        assert_eq!(at("huge"), Doc::BigInt("123456789012345678901234567890"));
+        assert_eq!(at("u"), Doc::BigInt("18446744073709551615"));
+        assert_eq!(at("e"), Doc::Float(1e30));
+        assert_eq!(at("f"), Doc::Float(9223372036854775808.0));
+        assert_eq!(at("g"), Doc::Float(1.5e19));
+        // A string ending in an escaped backslash, then a big integer.
+        assert_eq!(
+            parse(r#"[1,"\\",-99999999999999999999]"#).unwrap(),
+            Doc::Array(
+                vec![
+                    Doc::Int(1),
+                    Doc::Text("\\".into()),
+                    Doc::BigInt("-99999999999999999999")
+                ]
+                .into()
+            )
+        );
+        // Digits in strings are not numbers; doubles as large are skipped in turn.
+        assert_eq!(
+            parse(r#"{"s": "-77777777777777777777", "d": [1e30, -2E30, 5.0e18], "n": 88888888888888888888}"#)
+                .unwrap()
+                .get("n"),
+            Some(&Doc::BigInt("88888888888888888888"))
+        );
+        assert_eq!(
+            parse("[1e30, 2e30, 100000000000000000000000000000000]").unwrap(),
+            Doc::Array(
+                vec![
+                    Doc::Float(1e30),
+                    Doc::Float(2e30),
+                    Doc::BigInt("100000000000000000000000000000000")
+                ]
+                .into()
+            )
+        );
+        assert_eq!(
+            parse("99999999999999999999").unwrap(),
+            Doc::BigInt("99999999999999999999")
+        );
+    }
+
     /// Floats are correctly rounded (`serde_json`'s `float_roundtrip`), so
     /// they agree bit for bit with the standard library's parser.
     #[test]
@@ -593,7 +754,6 @@ mod tests {
             "3.141592653589793238462643383279",
             "0.30000000000000004",
             "8.95",
-            "123456789012345678901234567890",
             "1.00000000000000011102230246251565404236316680908203125",
             "7.038531e-26",
         ] {
