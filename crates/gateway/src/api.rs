@@ -11,7 +11,8 @@ use gateway_mapping::params::{Location, Source, Target};
 use gateway_router::Router;
 use http::{HeaderName, StatusCode};
 
-use crate::config::{JsonGuard, PassthroughBehavior};
+use crate::binary::BinaryMediaTypes;
+use crate::config::{ContentHandling, JsonGuard, PassthroughBehavior};
 use crate::error::ResponseType;
 use crate::settings::Settings;
 
@@ -24,6 +25,8 @@ pub struct Api {
     pub limits: Limits,
     pub stage: Stage,
     pub gateway_responses: GatewayResponses,
+    /// `binary_media_types`: which payloads are binary.
+    pub binary_media_types: BinaryMediaTypes,
     /// Listeners, shutdown, trusted proxies, access log, API identity.
     pub settings: Settings,
     /// The access-log format (reloadable; where lines go is not).
@@ -106,6 +109,8 @@ pub struct Integration {
     pub templates: Templates,
     pub passthrough: PassthroughBehavior,
     pub json_guard: JsonGuard,
+    /// `content_handling` of the integration request.
+    pub content_handling: Option<ContentHandling>,
     /// Tried in order; empty means the backend's answer passes through.
     pub responses: Vec<IntegrationResponse>,
 }
@@ -148,6 +153,8 @@ pub struct IntegrationResponse {
     pub status: StatusCode,
     pub parameters: Vec<(HeaderName, Source)>,
     pub templates: Templates,
+    /// `content_handling` of the answer.
+    pub content_handling: Option<ContentHandling>,
 }
 
 /// Templates by media type (lower-cased), in declaration order.

@@ -146,6 +146,7 @@ pub(super) fn compile(
         templates: request_templates,
         passthrough: raw.passthrough_behavior,
         json_guard: raw.json_guard,
+        content_handling: raw.content_handling,
         responses,
     })
 }
@@ -175,6 +176,7 @@ fn reject(
             "request_parameters" => !raw.request_parameters.is_empty(),
             "request_templates" => !raw.request_templates.is_empty(),
             "responses" => !raw.responses.is_empty(),
+            "content_handling" => raw.content_handling.is_some(),
             _ => false,
         };
         if set {

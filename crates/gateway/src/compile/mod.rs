@@ -16,6 +16,7 @@ use gateway_mapping::Template;
 use gateway_router::Router;
 
 use crate::api::{Api, Limits, Method, Model, Stage, Templates};
+use crate::binary::BinaryMediaTypes;
 use crate::config::{ConfigError, Loaded, Location, Problem};
 
 /// What compiling needs from the outside world, so that tests and
@@ -82,6 +83,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
         .map_err(|e| problems.push(&["access_log", "format"], e))
         .ok();
     let gateway_responses = responses::gateway_responses(loaded, &mut problems);
+    let binary_media_types = binary_media_types(loaded, &mut problems);
     method::check_validators(loaded, &mut problems);
 
     let mut builder = Router::builder();
@@ -132,6 +134,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             },
             stage: shared.stage,
             gateway_responses,
+            binary_media_types,
             settings,
             warnings: problems
                 .warnings
@@ -202,6 +205,17 @@ fn stage(loaded: &Loaded, problems: &mut Problems<'_>) -> Stage {
         base_path: raw.base_path.then(|| format!("/{}", raw.name)),
         variables: raw.variables.clone(),
     }
+}
+
+/// `binary_media_types`, compiled once: each entry that is not a media type
+/// is a problem at its place in the list.
+fn binary_media_types(loaded: &Loaded, problems: &mut Problems<'_>) -> BinaryMediaTypes {
+    BinaryMediaTypes::compile(&loaded.config.binary_media_types).unwrap_or_else(|list| {
+        for (index, message) in list {
+            problems.push(&["binary_media_types", &index.to_string()], message);
+        }
+        BinaryMediaTypes::default()
+    })
 }
 
 /// Replaces `${stageVariables.<name>}` in an integration setting.
@@ -348,6 +362,42 @@ mod tests {
             error.contains("t.yaml:14:29: resources./s.POST.integration.request_templates.application/json: template error: POST /s application/json:3:17: unknown method `$util.escapeJavascript`; did you mean `escapeJavaScript`?"),
             "{error}"
         );
+    }
+
+    /// Every binary media type that is not one, and a `content_handling` on
+    /// a proxy, is named at its place in the file.
+    #[test]
+    fn binary_settings_are_checked_at_load() {
+        let yaml = concat!(
+            "binary_media_types: [image/png, png, 'image/p*']\n",
+            "resources:\n  /p:\n    POST:\n      integration:\n",
+            "        type: http_proxy\n        uri: http://127.0.0.1:9/\n",
+            "        content_handling: convert_to_text\n",
+            "  /h:\n    POST:\n      integration:\n",
+            "        type: http\n        uri: http://127.0.0.1:9/\n",
+            "        content_handling: convert_to_binary\n",
+            "        responses:\n          - {status: 200, content_handling: convert_to_text}\n",
+        );
+        let loaded = Loaded::from_str(Path::new("t.yaml"), yaml).unwrap();
+        let environment = Environment {
+            env: |_| None,
+            credentials: Credentials::fixed("a", "b", None),
+        };
+        let error = compile(&loaded, &environment).unwrap_err().to_string();
+        for expected in [
+            "t.yaml:1:33: binary_media_types.1: `png` is not a media type: expected `type/subtype`, `type/*` or `*/*`",
+            "t.yaml:1:38: binary_media_types.2: `image/p*` is not a media type",
+            "t.yaml:8:9: resources./p.POST.integration.content_handling: `content_handling` does not apply to a `http_proxy` integration",
+        ] {
+            assert!(error.contains(expected), "{expected}\n{error}");
+        }
+        assert!(!error.contains("/h"), "{error}");
+        let fixed = yaml
+            .replace(", png, 'image/p*'", ", 'image/*'")
+            .replace("        content_handling: convert_to_text\n  /h", "  /h");
+        let loaded = Loaded::from_str(Path::new("t.yaml"), &fixed).unwrap();
+        let api = compile(&loaded, &environment).unwrap();
+        assert!(api.binary_media_types.matches("image/gif"));
     }
 
     #[test]

@@ -69,6 +69,7 @@ pub(super) fn integration_responses(
             status,
             parameters,
             templates,
+            content_handling: response.content_handling,
         });
     }
     compiled

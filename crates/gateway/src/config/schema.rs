@@ -59,6 +59,14 @@ pub struct Config {
     /// (`DEFAULT_4XX`, `BAD_REQUEST_BODY`, ...).
     #[serde(default)]
     pub gateway_responses: BTreeMap<String, GatewayResponseConfig>,
+    /// The media types whose payloads are binary, API Gateway's
+    /// `binaryMediaTypes`: `type/subtype`, `type/*` or `*/*`, compared without
+    /// case. A request is binary when its `Content-Type` matches; an answer
+    /// is wanted binary when the first media type of the request's `Accept`
+    /// matches. Default: none, and every payload is text. See
+    /// `content_handling` for what converts between the two.
+    #[serde(default)]
+    pub binary_media_types: Vec<String>,
     /// The API: resource path → HTTP method (or `ANY`) → method.
     pub resources: BTreeMap<String, BTreeMap<String, MethodConfig>>,
 }
@@ -377,6 +385,14 @@ pub struct IntegrationConfig {
     /// never, and renders note nothing.
     #[serde(default)]
     pub json_guard: JsonGuard,
+    /// API Gateway's `contentHandling` of the integration request:
+    /// `convert_to_text` (a binary payload is sent as its base64 text),
+    /// `convert_to_binary` (a text payload, or what the template rendered, is
+    /// base64 and is sent decoded; text that is not base64 is a 500) or
+    /// unset (the payload passes as it is). A template always reads a binary
+    /// payload as its base64 text. Not for proxies.
+    #[serde(default)]
+    pub content_handling: Option<ContentHandling>,
     /// Integration responses, tried in order. Default: none, and the backend's
     /// status, content type and body pass through. Not for proxies.
     #[serde(default)]
@@ -424,6 +440,17 @@ pub enum PassthroughBehavior {
     Never,
 }
 
+/// `content_handling:` of an integration or an integration response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentHandling {
+    /// A binary payload becomes its base64 text; text stays as it is.
+    ConvertToText,
+    /// A text payload is read as base64 and becomes the bytes it encodes;
+    /// binary stays as it is.
+    ConvertToBinary,
+}
+
 /// `json_guard:` of an integration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -460,4 +487,12 @@ pub struct IntegrationResponseConfig {
     /// body passes through.
     #[serde(default)]
     pub response_templates: BTreeMap<String, String>,
+    /// API Gateway's `contentHandling` of the answer: `convert_to_text` (a
+    /// binary payload is answered as its base64 text), `convert_to_binary` (a
+    /// text payload is read as base64 and answered decoded; text that is not
+    /// base64 is a 500) or unset (converted to what the request's `Accept`
+    /// asks for: binary when its first media type is in
+    /// `binary_media_types`, text otherwise).
+    #[serde(default)]
+    pub content_handling: Option<ContentHandling>,
 }

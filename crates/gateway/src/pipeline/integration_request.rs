@@ -1,6 +1,8 @@
 //! The integration request stage: parameter mappings, the template picked
 //! by media type or the body passed through (415), `$context.requestOverride`,
-//! and the template-injection guard (400). Nothing is signed yet.
+//! the template-injection guard (400), and `content_handling`'s conversion
+//! of the payload (500 when text to decode is not base64). Nothing is signed
+//! yet.
 
 use std::cell::RefCell;
 
@@ -11,6 +13,7 @@ use gateway_mapping::{Body, Interpolations, Overrides, Template, Variables};
 
 use super::request::Routed;
 use crate::api::Api;
+use crate::binary::Conversion;
 use crate::config::PassthroughBehavior;
 use crate::error::{Cause, GatewayError, ResponseType};
 use crate::json_guard;
@@ -50,6 +53,9 @@ pub fn build(api: &Api, routed: &Routed<'_>, body: &Body<'_>) -> Result<Prepared
     let mut outbound = OutboundRequest::new(verb, String::new());
     let mut overrides = Overrides::default();
     let mut rendered_by: Option<&Template> = None;
+    // What `content_handling` does to the payload, once the guard has read
+    // the rendered text: what a template renders is text, whatever it read.
+    let conversion;
     // Taken for this request and given back once the body is checked (a
     // template that fails leaves a new one to the next).
     let mut interpolations = INTERPOLATIONS.take();
@@ -64,6 +70,7 @@ pub fn build(api: &Api, routed: &Routed<'_>, body: &Body<'_>) -> Result<Prepared
             outbound.body = Bytes::from(rendered.body);
             overrides = rendered.overrides;
             rendered_by = Some(template);
+            conversion = Conversion::request(false, integration.content_handling);
         }
         None => {
             let pass = match integration.passthrough {
@@ -78,6 +85,10 @@ pub fn build(api: &Api, routed: &Routed<'_>, body: &Body<'_>) -> Result<Prepared
                 ));
             }
             outbound.body = request.body.clone();
+            conversion = Conversion::request(
+                request.is_binary(&api.binary_media_types),
+                integration.content_handling,
+            );
         }
     }
 
@@ -152,6 +163,17 @@ pub fn build(api: &Api, routed: &Routed<'_>, body: &Body<'_>) -> Result<Prepared
     };
     INTERPOLATIONS.set(interpolations);
     checked?;
+    outbound.body = conversion
+        .apply(std::mem::take(&mut outbound.body))
+        .map_err(|e| {
+            let what = match rendered_by {
+                Some(template) => format!("the body template `{}` rendered", template.name()),
+                None => "the request body".to_string(),
+            };
+            GatewayError::configuration(Cause::Configuration(format!(
+                "content_handling convert_to_binary: {what} is {e}"
+            )))
+        })?;
     Ok(Prepared {
         outbound,
         template: rendered_by.map(|t| t.name().to_string()),

@@ -1,9 +1,12 @@
 //! The integration response stage: the response selected by status code, its
-//! header mappings and template, `$context.responseOverride`; with no
-//! integration responses, the backend's status, content type and body.
+//! header mappings and template, `$context.responseOverride`, and the
+//! payload converted between text and binary (`content_handling`, the
+//! request's `Accept`); with no integration responses, the backend's status,
+//! content type and body, converted as an unset `content_handling` does.
 
 use bytes::Bytes;
 use gateway_integration::{AwsError, InboundResponse};
+use gateway_mapping::binary::base64_encode;
 use gateway_mapping::params::{ResponseView, Scope};
 use gateway_mapping::{Body, Overrides, Variables};
 use http::{HeaderValue, Response, StatusCode, header};
@@ -12,6 +15,7 @@ use http_body_util::Full;
 use super::function_error::FunctionError;
 use super::request::{Routed, insert_request_id, text};
 use crate::api::Api;
+use crate::binary::Conversion;
 use crate::error::{Cause, GatewayError};
 
 /// The method response for the backend's answer.
@@ -46,6 +50,16 @@ pub fn respond(
         }
         return Ok(passthrough(inbound, request_id));
     }
+    // The answer is binary when its type is one of the binary media types;
+    // the client wants binary when the first type of its `Accept` is.
+    let binary = inbound
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| api.binary_media_types.matches(ct));
+    let accepts_binary = api
+        .binary_media_types
+        .accepts(routed.request.header("accept"));
     let code = inbound.status.as_str();
     let selected_by = match &function_error {
         Some(error) => error.message.as_deref().unwrap_or(""),
@@ -70,12 +84,22 @@ pub fn respond(
     // Nothing on the response side reads the method request's body: in a
     // template `$input` is the backend's, and response parameters may not
     // map `method.request.body`.
-    let backend_text = text(&inbound.body);
-    let backend_body = Body::new(&backend_text);
+    // A binary answer is read as its base64 text, as a request's is.
+    let backend_text = if binary {
+        std::borrow::Cow::Owned(base64_encode(&inbound.body))
+    } else {
+        text(&inbound.body)
+    };
+    let backend_body = if binary {
+        Body::binary(&backend_text)
+    } else {
+        Body::new(&backend_text)
+    };
     let no_request_body = Body::new("");
     let mut status = selected.status;
     let mut content_type = inbound.headers.get(header::CONTENT_TYPE).cloned();
     let mut overrides = Overrides::default();
+    let mut conversion = Conversion::response(binary, accepts_binary, selected.content_handling);
     let body = match selected.templates.select(routed.request.header("accept")) {
         Some((media_type, template)) => {
             // In a response template, `$input` is the backend's body; the
@@ -91,11 +115,14 @@ pub fn respond(
                 .map_err(|e| GatewayError::configuration(Cause::Template(e)))?;
             content_type = HeaderValue::from_str(media_type).ok();
             overrides = rendered.overrides;
+            // What a template renders is text.
+            conversion = Conversion::response(false, accepts_binary, selected.content_handling);
             Bytes::from(rendered.body)
         }
         None => inbound.body.clone(),
     };
 
+    let body = conversion.apply(body).map_err(not_base64)?;
     let mut response = Response::new(Full::new(body));
     let headers = response.headers_mut();
     headers.insert(
@@ -154,9 +181,19 @@ fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A text answer that had to become binary and is not base64: the API's
+/// definition asked for what the backend does not give (500).
+fn not_base64(error: gateway_mapping::binary::NotBase64) -> GatewayError {
+    GatewayError::configuration(Cause::Configuration(format!(
+        "the answer cannot be converted to binary (content_handling, or a binary Accept): it is {error}"
+    )))
+}
+
 /// No integration responses: the backend's status, content type and body reach
-/// the client. A backend error keeps its status, where API Gateway would turn
-/// it into 200 with only a default response.
+/// the client as they are, text or binary, whatever the client's `Accept`
+/// (converting needs an integration response to say how). A backend error
+/// keeps its status, where API Gateway would turn it into 200 with only a
+/// default response.
 fn passthrough(inbound: InboundResponse, request_id: &str) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(inbound.body));
     *response.status_mut() = inbound.status;

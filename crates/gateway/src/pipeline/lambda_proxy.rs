@@ -11,12 +11,16 @@
 //! The event's headers are those the method request came with, less what
 //! API Gateway does not pass to a Lambda function (the known-issues table's
 //! `lambda` column, see [`super::proxy`]); names are lower-case, as the
-//! gateway reads them (and as HTTP/2 clients send them). A body that is
-//! UTF-8 text is passed as it is; any other is base64 with `isBase64Encoded`
-//! true.
+//! gateway reads them (and as HTTP/2 clients send them). A body of one of the
+//! API's binary media types goes as base64 with `isBase64Encoded` true, as
+//! API Gateway sends it; so does a body of another type that is not UTF-8
+//! text (which API Gateway would mangle into replacement characters). Any
+//! other body goes as the text it is. A result's body with
+//! `isBase64Encoded` true is decoded to its bytes.
 
 use bytes::Bytes;
 use gateway_integration::{AwsError, InboundResponse, OutboundRequest};
+use gateway_mapping::binary::{base64_decode, base64_encode};
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 use serde_json::{Map, Value, json};
@@ -71,13 +75,12 @@ pub fn event(api: &Api, routed: &Routed<'_>) -> Value {
         .filter(|(name, value)| forwards_request_header(name, value, &connection, false))
         .cloned()
         .collect();
-    let (body, is_base64) = if request.body.is_empty() {
-        (Value::Null, false)
-    } else {
-        match std::str::from_utf8(&request.body) {
-            Ok(text) => (Value::String(text.to_string()), false),
-            Err(_) => (Value::String(base64::encode(&request.body)), true),
+    let (body, is_base64) = match std::str::from_utf8(&request.body) {
+        _ if request.body.is_empty() => (Value::Null, false),
+        Ok(text) if !request.is_binary(&api.binary_media_types) => {
+            (Value::String(text.to_string()), false)
         }
+        _ => (Value::String(base64_encode(&request.body)), true),
     };
     let stage_variables: Map<String, Value> = api
         .stage
@@ -301,8 +304,8 @@ impl ProxyResult {
         let body = match field("body") {
             None => Bytes::new(),
             Some(Value::String(text)) if encoded => Bytes::from(
-                base64::decode(text)
-                    .ok_or("`body` is not base64, and `isBase64Encoded` is true")?,
+                base64_decode(text.as_bytes())
+                    .map_err(|_| "`body` is not base64, and `isBase64Encoded` is true")?,
             ),
             Some(Value::String(text)) => Bytes::from(text.clone()),
             Some(_) => return Err("`body` is not a string".into()),
@@ -329,49 +332,6 @@ fn result_header(name: &str, value: &Value) -> Result<(HeaderName, HeaderValue),
     let value_ok = HeaderValue::from_str(text)
         .map_err(|_| format!("the value of header `{name}` is not valid HTTP"))?;
     Ok((name_ok, value_ok))
-}
-
-/// Standard base64 (RFC 4648 §4), for bodies that are not text.
-mod base64 {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-    /// Padded.
-    pub fn encode(bytes: &[u8]) -> String {
-        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-        for chunk in bytes.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-            for i in 0..4 {
-                if i <= chunk.len() {
-                    out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out
-    }
-
-    /// Padding optional; `None` for any character outside the alphabet.
-    pub fn decode(text: &str) -> Option<Vec<u8>> {
-        let text = text.trim_end_matches('=').as_bytes();
-        if text.len() % 4 == 1 {
-            return None;
-        }
-        let mut out = Vec::with_capacity(text.len() * 3 / 4);
-        for chunk in text.chunks(4) {
-            let mut n = 0u32;
-            for (i, c) in chunk.iter().enumerate() {
-                let sextet = ALPHABET.iter().position(|a| a == c)?;
-                n |= (sextet as u32) << (18 - 6 * i);
-            }
-            let bytes = n.to_be_bytes();
-            out.extend_from_slice(&bytes[1..chunk.len()]);
-        }
-        Some(out)
-    }
 }
 
 #[cfg(test)]
@@ -470,6 +430,26 @@ mod tests {
         assert_eq!(empty["isBase64Encoded"], false);
     }
 
+    /// A text body of a binary media type goes as base64, as API Gateway
+    /// sends it; of another type, as the text it is.
+    #[test]
+    fn a_body_of_a_binary_media_type_goes_as_base64() {
+        let api = api_from(&format!("binary_media_types: ['image/*']\n{API}"));
+        let with_type = |content_type: &str| {
+            let mut request = request(b"GIF89a");
+            request
+                .headers
+                .push(("Content-Type".into(), content_type.into()));
+            with_routed(&api, request, |routed| event(&api, routed))
+        };
+        let binary = with_type("image/gif");
+        assert_eq!(binary["body"], "R0lGODlh");
+        assert_eq!(binary["isBase64Encoded"], true);
+        let text = with_type("text/plain");
+        assert_eq!(text["body"], "GIF89a");
+        assert_eq!(text["isBase64Encoded"], false);
+    }
+
     fn parse(payload: &str) -> Result<ProxyResult, String> {
         ProxyResult::parse(payload.as_bytes())
     }
@@ -554,32 +534,6 @@ mod tests {
         // Without the flag, the text is the body.
         let result = parse(r#"{"statusCode": 200, "body": "dGVzdC1kYXRh"}"#).unwrap();
         assert_eq!(&result.body[..], b"dGVzdC1kYXRh");
-    }
-
-    #[test]
-    fn base64_round_trips() {
-        for bytes in [
-            &b""[..],
-            b"f",
-            b"fo",
-            b"foo",
-            b"foob",
-            b"fooba",
-            b"foobar",
-            &[0, 255, 128, 7],
-        ] {
-            let encoded = base64::encode(bytes);
-            assert_eq!(
-                base64::decode(&encoded).as_deref(),
-                Some(bytes),
-                "{encoded}"
-            );
-        }
-        assert_eq!(base64::encode(b"foobar"), "Zm9vYmFy");
-        assert_eq!(base64::encode(b"fo"), "Zm8=");
-        assert_eq!(base64::decode("Zm8").as_deref(), Some(&b"fo"[..]));
-        assert_eq!(base64::decode("Zm9v!"), None);
-        assert_eq!(base64::decode("Z"), None);
     }
 
     #[test]

@@ -130,8 +130,22 @@ pub async fn run(
 /// body. It is not `Send`, so it lives in this synchronous function and is
 /// never held across an await.
 fn prepare(api: &Api, routed: &Routed<'_>) -> Result<Prepared, GatewayError> {
-    let text = body_text(routed)?;
-    let body = Body::new(&text);
+    // A payload of a binary media type is read as its base64 text, the only
+    // form in which API Gateway lets templates read one; it is encoded only
+    // when something reads it.
+    let binary = routed.request.is_binary(&api.binary_media_types);
+    let text = if !binary {
+        body_text(routed)?
+    } else if reads_body(routed) || !routed.method.validation.models.is_empty() {
+        std::borrow::Cow::Owned(gateway_mapping::binary::base64_encode(&routed.request.body))
+    } else {
+        std::borrow::Cow::Borrowed("")
+    };
+    let body = if binary {
+        Body::binary(&text)
+    } else {
+        Body::new(&text)
+    };
     method_request::validate(routed, &body)?;
     match &routed.method.integration.backend {
         Backend::HttpProxy { .. } => proxy::build(api, routed, &body),
@@ -184,25 +198,33 @@ async fn prepare_elsewhere(api: &Arc<Api>, routed: &Routed<'_>) -> Result<Prepar
     })?
 }
 
-/// The body as text. A template or a body mapping that reads a body which is
-/// not UTF-8 would read replacement characters and send them on as if the
-/// client had sent them: that is a 400 instead. A body passed through is sent
-/// as the bytes it is.
+/// Whether a template or a body mapping reads the request's body.
+fn reads_body(routed: &Routed<'_>) -> bool {
+    let integration = &routed.method.integration;
+    integration
+        .templates
+        .get(&routed.request.media_type())
+        .is_some()
+        || integration.request_parameters.iter().any(|(_, source)| {
+            matches!(
+                source,
+                gateway_mapping::params::Source::Body
+                    | gateway_mapping::params::Source::BodyPath(_)
+            )
+        })
+}
+
+/// The body of a text media type as text. A template or a body mapping that
+/// reads a body which is not UTF-8 would read replacement characters and
+/// send them on as if the client had sent them: that is a 400 instead (a
+/// binary media type is read as base64, and never refused). A body passed
+/// through is sent as the bytes it is.
 fn body_text<'r>(routed: &Routed<'r>) -> Result<std::borrow::Cow<'r, str>, GatewayError> {
     let request = routed.request;
     match std::str::from_utf8(&request.body) {
         Ok(text) => Ok(std::borrow::Cow::Borrowed(text)),
         Err(error) => {
-            let integration = &routed.method.integration;
-            let read = integration.templates.get(&request.media_type()).is_some()
-                || integration.request_parameters.iter().any(|(_, source)| {
-                    matches!(
-                        source,
-                        gateway_mapping::params::Source::Body
-                            | gateway_mapping::params::Source::BodyPath(_)
-                    )
-                });
-            if read {
+            if reads_body(routed) {
                 return Err(GatewayError::client(
                     ResponseType::BadRequestBody,
                     format!(
@@ -678,6 +700,230 @@ mod tests {
                 "Invalid request body: the body is not valid JSON: EOF while parsing an object at line 1 column {}",
                 HEAVY_BODY_BYTES + 13
             ))
+        );
+    }
+
+    /// An API with `binary_media_types: [image/*]`: `/t` reads bodies with a
+    /// template for `image/png` and `text/plain`, converting what it renders
+    /// to binary; `/pass/<handling>` passes bodies through with that
+    /// `content_handling`.
+    fn binary_api() -> Api {
+        let mut yaml = String::from(concat!(
+            "binary_media_types: ['image/*']\n",
+            "aws:\n  region: us-east-1\n  endpoint_url: http://127.0.0.1:9\nresources:\n",
+            "  /t:\n    POST:\n      integration:\n        type: http\n        uri: http://127.0.0.1:9/t\n",
+            "        content_handling: convert_to_binary\n        request_templates:\n",
+            "          image/png: '$input.body'\n          text/plain: '$input.body'\n",
+        ));
+        for handling in ["convert_to_text", "convert_to_binary"] {
+            yaml.push_str(&format!(
+                "  /pass/{handling}:\n    POST:\n      integration:\n        type: http\n        uri: http://127.0.0.1:9/p\n        content_handling: {handling}\n"
+            ));
+        }
+        yaml.push_str(
+            "  /pass/unset:\n    POST:\n      integration:\n        type: http\n        uri: http://127.0.0.1:9/p\n",
+        );
+        api_from(&yaml)
+    }
+
+    /// The integration request's body for `body` sent to `path` as
+    /// `content_type`, or the error's type, client message and cause.
+    fn send_bytes(
+        api: &Api,
+        path: &str,
+        content_type: &str,
+        body: &'static [u8],
+    ) -> Result<Vec<u8>, (&'static str, String, String)> {
+        let request = MethodRequest {
+            method: "POST".into(),
+            path: path.into(),
+            headers: vec![("Content-Type".to_string(), content_type.to_string())],
+            body: Bytes::from_static(body),
+            ..MethodRequest::default()
+        };
+        let mut exchange = Exchange::new(api, request, "id".into());
+        prepare(api, &routed(api, &mut exchange))
+            .map(|p| p.outbound.body.to_vec())
+            .map_err(|e| (e.kind.name(), e.message.to_string(), e.to_string()))
+    }
+
+    const PNG_BYTES: &[u8] = &[0x89, b'P', b'N', b'G', 0x00, 0xff];
+    const PNG_BASE64: &[u8] = b"iVBORwD/";
+
+    /// A template reads a binary payload as base64, and what it renders is
+    /// decoded by `convert_to_binary`: the bytes arrive as they were sent.
+    #[test]
+    fn a_template_reads_binary_as_base64() {
+        let api = binary_api();
+        assert_eq!(
+            send_bytes(&api, "/t", "image/png", PNG_BYTES).unwrap(),
+            PNG_BYTES
+        );
+        // Text is read as it is, and decoded as base64 on the way out.
+        assert_eq!(
+            send_bytes(&api, "/t", "text/plain", PNG_BASE64).unwrap(),
+            PNG_BYTES
+        );
+    }
+
+    /// A body that is not UTF-8 is refused when a template would read it as
+    /// text, never when its type is binary.
+    #[test]
+    fn a_text_body_that_is_not_utf8_is_refused_a_binary_one_is_not() {
+        let api = binary_api();
+        let (kind, message, _) = send_bytes(&api, "/t", "text/plain", PNG_BYTES).unwrap_err();
+        assert_eq!(kind, "BAD_REQUEST_BODY");
+        assert_eq!(
+            message,
+            "Invalid request body: not UTF-8 text (invalid byte at offset 0)"
+        );
+        assert!(send_bytes(&api, "/t", "image/png; charset=binary", PNG_BYTES).is_ok());
+    }
+
+    /// Passed through, the payload follows the request table.
+    #[test]
+    fn passthrough_follows_content_handling() {
+        let api = binary_api();
+        let cases: [(&str, &str, &[u8], &[u8]); 6] = [
+            ("/pass/unset", "image/png", PNG_BYTES, PNG_BYTES),
+            ("/pass/unset", "text/plain", PNG_BASE64, PNG_BASE64),
+            ("/pass/convert_to_text", "image/png", PNG_BYTES, PNG_BASE64),
+            (
+                "/pass/convert_to_text",
+                "text/plain",
+                PNG_BASE64,
+                PNG_BASE64,
+            ),
+            ("/pass/convert_to_binary", "image/png", PNG_BYTES, PNG_BYTES),
+            (
+                "/pass/convert_to_binary",
+                "text/plain",
+                PNG_BASE64,
+                PNG_BYTES,
+            ),
+        ];
+        for (path, content_type, sent, expected) in cases {
+            assert_eq!(
+                send_bytes(&api, path, content_type, sent).unwrap(),
+                expected,
+                "{path} {content_type}"
+            );
+        }
+    }
+
+    /// Text that `convert_to_binary` cannot decode is a 500 whose reason is
+    /// the operator's alone.
+    #[test]
+    fn text_that_is_not_base64_is_a_configuration_error() {
+        let api = binary_api();
+        let (kind, message, cause) =
+            send_bytes(&api, "/pass/convert_to_binary", "text/plain", b"{\"a\": 1}").unwrap_err();
+        assert_eq!(kind, "API_CONFIGURATION_ERROR");
+        assert_eq!(message, "Internal server error");
+        assert_eq!(
+            cause,
+            "content_handling convert_to_binary: the request body is not base64: Invalid symbol 123, offset 0."
+        );
+        let (kind, _, cause) = send_bytes(&api, "/t", "text/plain", b"no way!").unwrap_err();
+        assert_eq!(kind, "API_CONFIGURATION_ERROR");
+        assert_eq!(
+            cause,
+            "content_handling convert_to_binary: the body template `POST /t text/plain` rendered is not base64: Invalid symbol 33, offset 5."
+        );
+    }
+
+    /// The answer follows the response table: binary when the first
+    /// `Accept` type is binary, text otherwise, unless `content_handling`
+    /// says which; a template's output is text.
+    #[test]
+    fn answers_follow_accept_and_content_handling() {
+        let mut yaml = String::from(concat!(
+            "binary_media_types: ['image/png']\n",
+            "aws:\n  region: us-east-1\nresources:\n",
+        ));
+        for (path, response) in [
+            ("/unset", "{status: 200}"),
+            ("/text", "{status: 200, content_handling: convert_to_text}"),
+            (
+                "/binary",
+                "{status: 200, content_handling: convert_to_binary}",
+            ),
+            (
+                "/template",
+                r#"{status: 200, response_templates: {application/json: '{"b": "$input.body"}'}}"#,
+            ),
+            (
+                "/template-text",
+                r#"{status: 200, content_handling: convert_to_text, response_templates: {application/json: '{"b": "$input.body"}'}}"#,
+            ),
+        ] {
+            yaml.push_str(&format!(
+                "  {path}:\n    GET:\n      integration:\n        type: http\n        uri: http://127.0.0.1:9/\n        responses:\n          - {response}\n"
+            ));
+        }
+        let api = api_from(&yaml);
+        let respond = |path: &str, content_type: &str, body: &'static [u8], accept: &str| {
+            let request = MethodRequest {
+                method: "GET".into(),
+                path: path.into(),
+                headers: vec![("Accept".to_string(), accept.to_string())],
+                ..MethodRequest::default()
+            };
+            let mut exchange = Exchange::new(&api, request, "id".into());
+            let mut headers = http::HeaderMap::new();
+            headers.insert("content-type", content_type.parse().unwrap());
+            let backend = InboundResponse {
+                status: StatusCode::OK,
+                headers,
+                body: Bytes::from_static(body),
+            };
+            integration_response::respond(&api, &routed(&api, &mut exchange), backend)
+                .map(|r| {
+                    use http_body_util::BodyExt;
+                    let body = tokio::runtime::Builder::new_current_thread()
+                        .build()
+                        .unwrap()
+                        .block_on(r.into_body().collect())
+                        .unwrap()
+                        .to_bytes();
+                    body.to_vec()
+                })
+                .map_err(|e| (e.kind.name(), e.to_string()))
+        };
+        let png = "image/png";
+        assert_eq!(
+            respond("/unset", png, PNG_BYTES, "image/png, */*").unwrap(),
+            PNG_BYTES
+        );
+        assert_eq!(
+            respond("/unset", png, PNG_BYTES, "*/*, image/png").unwrap(),
+            PNG_BASE64
+        );
+        assert_eq!(
+            respond("/unset", "text/plain", PNG_BASE64, png).unwrap(),
+            PNG_BYTES
+        );
+        assert_eq!(respond("/text", png, PNG_BYTES, png).unwrap(), PNG_BASE64);
+        assert_eq!(
+            respond("/binary", "text/plain", PNG_BASE64, "text/plain").unwrap(),
+            PNG_BYTES
+        );
+        // A template reads a binary answer as base64.
+        assert_eq!(
+            respond("/template", png, PNG_BYTES, "application/json").unwrap(),
+            br#"{"b": "iVBORwD/"}"#
+        );
+        // Its JSON, asked for as binary, is not base64: a 500, explained in the log.
+        assert_eq!(
+            respond("/template", png, PNG_BYTES, png).unwrap_err(),
+            (
+                "API_CONFIGURATION_ERROR",
+                "the answer cannot be converted to binary (content_handling, or a binary Accept): it is not base64: Invalid symbol 123, offset 0.".to_string()
+            )
+        );
+        assert_eq!(
+            respond("/template-text", png, PNG_BYTES, png).unwrap(),
+            br#"{"b": "iVBORwD/"}"#
         );
     }
 

@@ -10,6 +10,7 @@ use gateway_mapping::params::Location;
 use gateway_mapping::{Body, Context, Identity, Input, Params};
 
 use crate::api::{Api, Method, media_type};
+use crate::binary::BinaryMediaTypes;
 
 /// A method request, independent of the HTTP server that received it.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +42,13 @@ impl MethodRequest {
             ..Params::default()
         };
         params.get(Location::Header, name)
+    }
+
+    /// Whether the payload is binary: its `Content-Type` is one of the API's
+    /// binary media types. Without a `Content-Type` it is text.
+    pub fn is_binary(&self, types: &BinaryMediaTypes) -> bool {
+        self.header("content-type")
+            .is_some_and(|content_type| types.matches(content_type))
     }
 
     /// The media type of `Content-Type`; `application/json` when absent, as in

@@ -18,7 +18,12 @@ pub(super) fn http_proxy_backend(
     shared: &Shared<'_>,
     problems: &mut Problems<'_>,
 ) -> Option<Backend> {
-    reject(raw, at, &["request_templates", "responses"], problems);
+    reject(
+        raw,
+        at,
+        &["request_templates", "responses", "content_handling"],
+        problems,
+    );
     // A placeholder named after a greedy path parameter (`{proxy}` for a
     // `{proxy+}` route, as API Gateway's console writes proxy resources)
     // keeps the slashes of its value.
@@ -54,6 +59,7 @@ pub(super) fn lambda_backend(
             "request_parameters",
             "request_templates",
             "responses",
+            "content_handling",
         ],
         problems,
     );
