@@ -2,6 +2,7 @@
 //! loopback: moto server (with SigV4 signature checking on) as the Kinesis API.
 //! One test binary, so the gateway is built once for all of them.
 
+mod binary;
 mod config_errors;
 mod conventions;
 mod credentials;
