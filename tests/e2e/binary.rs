@@ -344,7 +344,13 @@ resources:
         uri: {}/spelled
         request_templates:
           text/plain: "#foreach($name in $input.params().header.keySet())$name,#end|$input.params('content-type')|$input.params().header.get('USER-AGENT')"
+  /proxied:
+    POST:
+      integration:
+        type: http_proxy
+        uri: {}/proxied
 "##,
+            recorder.url(),
             recorder.url()
         ),
     );
@@ -363,4 +369,22 @@ resources:
         rendered,
         "Host,Content-Type,User-Agent,X-Mixed-CASE,Content-Length,Connection,|text/plain|Spelling/1.0"
     );
+
+    // An http_proxy drops hop-by-hop and framing headers however they are
+    // spelled: one Content-Length (the gateway's), nothing `Connection`
+    // names.
+    let head = format!(
+        "POST /proxied HTTP/1.1\r\nHost: gateway.test\r\nContent-Type: text/plain\r\nX-Hop: 1\r\nConnection: close, X-Hop\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    assert_eq!(send_raw(&gateway, &head, body), 200);
+    let received = recorder.last();
+    assert_eq!(received.header("content-length"), ["5"]);
+    assert!(
+        received.header("x-hop").is_empty(),
+        "{:?}",
+        received.headers
+    );
+    assert_eq!(received.header("content-type"), ["text/plain"]);
+    assert_eq!(received.body, body);
 }

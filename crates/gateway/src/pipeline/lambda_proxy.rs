@@ -10,8 +10,8 @@
 //!
 //! The event's headers are those the method request came with, less what
 //! API Gateway does not pass to a Lambda function (the known-issues table's
-//! `lambda` column, see [`super::proxy`]); names are lower-case, as the
-//! gateway reads them (and as HTTP/2 clients send them). A body of one of the
+//! `lambda` column, see [`super::proxy`]); names are as the client spelled
+//! them (HTTP/2 clients send them lower-case). A body of one of the
 //! API's binary media types goes as base64 with `isBase64Encoded` true, as
 //! API Gateway sends it; so does a body of another type that is not UTF-8
 //! text (which API Gateway would mangle into replacement characters). Any
@@ -66,7 +66,7 @@ pub fn event(api: &Api, routed: &Routed<'_>) -> Value {
         request
             .headers
             .iter()
-            .filter(|(n, _)| n == "connection")
+            .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
             .map(|(_, v)| v.as_str()),
     );
     let headers: Vec<(String, String)> = request

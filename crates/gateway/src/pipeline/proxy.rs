@@ -92,15 +92,18 @@ const RESPONSE_DROPPED: &[&str] = &[
 ];
 
 /// Whether a request header reaches a proxied backend (`to_http`) or a proxy
-/// event. Names are lower-case, as the method request holds them.
-/// `connection_names` are the headers the client's `Connection` header names
-/// as hop-by-hop.
+/// event. Names are compared without case: the method request holds them as
+/// the client spelled them (`Content-Length`, `connection`).
+/// `connection_names` (lower-case) are the headers the client's `Connection`
+/// header names as hop-by-hop.
 pub(super) fn forwards_request_header(
     name: &str,
     value: &str,
     connection_names: &[String],
     to_http: bool,
 ) -> bool {
+    let name = name.to_ascii_lowercase();
+    let name = name.as_str();
     !(REQUEST_DROPPED.contains(&name)
         || (to_http && REQUEST_DROPPED_HTTP.contains(&name))
         || connection_names.iter().any(|n| n == name)
@@ -163,7 +166,7 @@ pub fn build(api: &Api, routed: &Routed<'_>, body: &Body<'_>) -> Result<Prepared
         request
             .headers
             .iter()
-            .filter(|(n, _)| n == "connection")
+            .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
             .map(|(_, v)| v.as_str()),
     );
     outbound.headers = request
@@ -461,6 +464,17 @@ pub(super) mod tests {
         // A Lambda function sees the Host and Via the client sent.
         assert!(forwards("host", "api.example.com", false));
         assert!(forwards("via", "1.1 proxy", false));
+        // Names as clients spell them are the same headers.
+        for dropped in [
+            "Connection",
+            "Content-Length",
+            "Transfer-Encoding",
+            "Host",
+            "X-HOP",
+        ] {
+            assert!(!forwards(dropped, "v", true), "{dropped}");
+        }
+        assert!(forwards("Content-Type", "text/plain", true));
         assert!(forwards("authorization", "Bearer abc", true));
         assert!(!forwards(
             "authorization",
