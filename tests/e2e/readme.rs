@@ -86,6 +86,9 @@ fn collect(value: &Value, at: &mut Vec<String>, found: &mut Vec<Found>) {
     }
 }
 
+/// The base64 of the 8 bytes every PNG starts with.
+const PNG_SIGNATURE_BASE64: &str = "iVBORw0KGgo=";
+
 /// Renders `found` with the inputs its kind meets.
 fn render(found: &Found) -> String {
     let template = Template::compile(found.at.clone(), &found.source)
@@ -104,7 +107,13 @@ fn render(found: &Found) -> String {
         .to_string(),
         Kind::GatewayResponse => r#"{"Data": "x"}"#.to_string(),
     };
-    let body = Body::new(&body);
+    // A template for an image reads it as base64, as the gateway lends a
+    // payload of a binary media type (the README's examples list `image/*`).
+    let body = if found.media_type.starts_with("image/") {
+        Body::binary(PNG_SIGNATURE_BASE64)
+    } else {
+        Body::new(&body)
+    };
     let path = [("stream-name".to_string(), "orders".to_string())];
     let mut context = Context {
         request_id: "c45ac31a-4c19-4296-84bb-1d2e899a0a8d".into(),
@@ -162,6 +171,17 @@ fn every_readme_template_renders_valid_output() {
                 if let Err(e) = serde_json::from_str::<serde_json::Value>(&output) {
                     panic!("{}: not JSON ({e}):\n{output}", template.at);
                 }
+            }
+            // Sent as bytes by `content_handling: convert_to_binary`: it
+            // must be base64.
+            image if image.starts_with("image/") => {
+                use base64::Engine as _;
+                let decoded = base64::engine::general_purpose::STANDARD.decode(output.trim());
+                assert!(
+                    decoded.is_ok_and(|bytes| !bytes.is_empty()),
+                    "{}: not base64:\n{output}",
+                    template.at
+                );
             }
             other => panic!(
                 "{}: no check for `{other}` here: add one for this media type",
