@@ -153,7 +153,7 @@ fn every_unknown_key_is_reported_in_one_run() {
         "stage:\n  nmae: prod\nresources:\n  /s:\n    GET:\n      integration:\n        type: mock\n        colour: blue\n      request_models: {}\n      validator: strict\nlisten: 127.0.0.1:8080\n",
         &[
             "2:3: stage: unknown field `nmae`, expected one of `name`, `base_path`, `variables`",
-            "8:9: resources./s.GET.integration: unknown field `colour`, expected one of `type`, `service`, `action`, `path`, `uri`, `credentials`, `http_method`, `request_parameters`, `request_templates`, `passthrough_behavior`, `timeout_ms`, `json_guard`, `responses`",
+            "8:9: resources./s.GET.integration: unknown field `colour`, expected one of `type`, `service`, `action`, `path`, `uri`, `credentials`, `http_method`, `request_parameters`, `request_templates`, `passthrough_behavior`, `timeout_ms`, `json_guard`, `content_handling`, `responses`",
             "10:7: resources./s.GET: unknown field `validator`, expected one of `request_parameters`, `request_validator`, `request_models`, `integration`",
         ],
     );
@@ -165,7 +165,7 @@ fn unknown_keys_are_reported_with_the_problems_compiling_finds() {
         "unknown-and-compile",
         "resources:\n  /s:\n    FETCH:\n      integration: {type: mock, colour: blue}\n",
         &[
-            "4:33: resources./s.FETCH.integration: unknown field `colour`, expected one of `type`, `service`, `action`, `path`, `uri`, `credentials`, `http_method`, `request_parameters`, `request_templates`, `passthrough_behavior`, `timeout_ms`, `json_guard`, `responses`",
+            "4:33: resources./s.FETCH.integration: unknown field `colour`, expected one of `type`, `service`, `action`, `path`, `uri`, `credentials`, `http_method`, `request_parameters`, `request_templates`, `passthrough_behavior`, `timeout_ms`, `json_guard`, `content_handling`, `responses`",
             "3:5: resources./s.FETCH: invalid method `FETCH` on `/s`: expected one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS, or ANY",
         ],
     );
