@@ -9,6 +9,7 @@
 pub mod access_log;
 pub mod admin;
 pub mod api;
+pub mod cases;
 pub mod cli;
 pub mod compile;
 pub mod config;
