@@ -90,7 +90,12 @@ fn the_endpoint_comes_from_the_file_or_the_flag_never_the_shell() {
         "https://kinesis.us-east-1.amazonaws.com/?Action=PutRecord"
     );
 
-    let mut args = vec!["--format", "json", "--endpoint-url", "http://127.0.0.1:5000"];
+    let mut args = vec![
+        "--format",
+        "json",
+        "--endpoint-url",
+        "http://127.0.0.1:5000",
+    ];
     args.extend_from_slice(&PUT_RECORD);
     let (code, stdout, _) = render(&root_config(), &args);
     assert_eq!(code, 0);
@@ -287,7 +292,10 @@ fn a_gateway_response_renders_as_the_client_sees_it_and_exits_3() {
     assert_eq!(refused["type"], "UNSUPPORTED_MEDIA_TYPE");
     assert_eq!(refused["status"], 415);
     assert_eq!(refused["message"], "Unsupported Media Type");
-    assert_eq!(refused["headers"]["x-amzn-errortype"], "UNSUPPORTED_MEDIA_TYPE");
+    assert_eq!(
+        refused["headers"]["x-amzn-errortype"],
+        "UNSUPPORTED_MEDIA_TYPE"
+    );
     assert_eq!(refused["body"], r#"{"message":"Unsupported Media Type"}"#);
     assert!(
         stderr.contains("render: the gateway would answer 415 UNSUPPORTED_MEDIA_TYPE"),
@@ -312,8 +320,14 @@ fn a_gateway_response_renders_as_the_client_sees_it_and_exits_3() {
     let (code, stdout, stderr) = render(&config, &["POST", "/loop", "-d", "{}"]);
     assert_eq!(code, 3, "{stdout}");
     assert!(stdout.starts_with("# gateway response "), "{stdout}");
-    assert!(stdout.contains("1000") || stdout.contains("1,000"), "{stdout}");
-    assert!(stderr.contains("1000") || stderr.contains("1,000"), "{stderr}");
+    assert!(
+        stdout.contains("1000") || stdout.contains("1,000"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("1000") || stderr.contains("1,000"),
+        "{stderr}"
+    );
 }
 
 /// A mock that prints every `$context` value that changes from run to run.
@@ -360,7 +374,10 @@ fn a_fixed_context_gives_byte_identical_output() {
         "{first}"
     );
     // The mock's own request, then its response, without asking.
-    assert!(first.starts_with("# integration request\nGET (mock)\n"), "{first}");
+    assert!(
+        first.starts_with("# integration request\nGET (mock)\n"),
+        "{first}"
+    );
 
     // The same time as milliseconds.
     let mut millis = args.to_vec();
@@ -382,7 +399,10 @@ fn exit_codes() {
         let (code, _, stderr) = render(&root_config(), bad);
         assert_eq!(code, 2, "{bad:?}: {stderr}");
     }
-    let (_, _, stderr) = render(&root_config(), &["GET", "/streams", "--request-time", "yesterday"]);
+    let (_, _, stderr) = render(
+        &root_config(),
+        &["GET", "/streams", "--request-time", "yesterday"],
+    );
     assert!(stderr.contains("`yesterday` is not a time"), "{stderr}");
 
     // 78: a configuration that does not load.
@@ -393,10 +413,18 @@ fn exit_codes() {
     // 1: anything else, here an unreadable body file.
     let (code, _, stderr) = render(
         &root_config(),
-        &["PUT", "/streams/s/record", "--data-file", "/nonexistent/body"],
+        &[
+            "PUT",
+            "/streams/s/record",
+            "--data-file",
+            "/nonexistent/body",
+        ],
     );
     assert_eq!(code, 1, "{stderr}");
-    assert!(stderr.contains("reading the body from /nonexistent/body"), "{stderr}");
+    assert!(
+        stderr.contains("reading the body from /nonexistent/body"),
+        "{stderr}"
+    );
 
     // 0 and 3 are asserted above.
 }

@@ -51,9 +51,9 @@ enum Command {
     },
     /// Print the integration request a request would send, without sending
     /// it, and, given the backend's answer, the response the client would get.
-    Render(render::RenderArgs),
+    Render(Box<render::RenderArgs>),
     /// Run the template test cases kept beside the API.
-    Test(cases::TestArgs),
+    Test(Box<cases::TestArgs>),
     /// Load and compile the configuration, report every problem, and exit.
     Validate {
         /// The configuration file.

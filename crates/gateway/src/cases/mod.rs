@@ -148,10 +148,7 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     for path in entries {
         if path.is_dir() {
             collect(&path, files)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             files.push(path);
         }
     }
@@ -160,7 +157,12 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 
 /// Runs the cases of one file, printing a line per case and the diff of
 /// each failure; with `update`, rewrites the file where cases differ.
-fn run_file(path: &Path, apis: &mut Apis<'_>, update: bool, tally: &mut Tally) -> anyhow::Result<()> {
+fn run_file(
+    path: &Path,
+    apis: &mut Apis<'_>,
+    update: bool,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
     let shown = path.display();
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
@@ -192,7 +194,10 @@ fn run_file(path: &Path, apis: &mut Apis<'_>, update: bool, tally: &mut Tally) -
         };
         let mismatch = match &case.expect {
             Some(expect) => compare::check(expect, &outcome),
-            None => Some("the case expects nothing yet: run with --update to record what it does\n".to_string()),
+            None => Some(
+                "the case expects nothing yet: run with --update to record what it does\n"
+                    .to_string(),
+            ),
         };
         match mismatch {
             None => {
@@ -215,9 +220,18 @@ fn run_file(path: &Path, apis: &mut Apis<'_>, update: bool, tally: &mut Tally) -
         }
     }
     if changed {
-        let new_text = compare::yaml(&cases);
+        // The comment that opens the file says what the cases are for; it is
+        // kept. Comments elsewhere are not: the file is written anew.
+        let heading: String = text
+            .split_inclusive('\n')
+            .take_while(|line| line.starts_with('#') || line.trim().is_empty())
+            .collect();
+        let new_text = heading + &compare::yaml(&cases);
         std::fs::write(path, &new_text).with_context(|| format!("writing {shown}"))?;
-        print!("{}", compare::diff(&text, &new_text, &shown.to_string(), &shown.to_string()));
+        print!(
+            "{}",
+            compare::diff(&text, &new_text, &shown.to_string(), &shown.to_string())
+        );
     }
     Ok(())
 }
@@ -234,7 +248,10 @@ fn updated(previous: Option<&file::Expect>, outcome: &simulate::Outcome) -> file
         if previous.response.is_none() && previous.integration_request.is_some() {
             observed.response = None;
         }
-        if let (Some(was), Some(now)) = (&previous.integration_request, &mut observed.integration_request) {
+        if let (Some(was), Some(now)) = (
+            &previous.integration_request,
+            &mut observed.integration_request,
+        ) {
             now.compare = was.compare;
         }
         if let (Some(was), Some(now)) = (&previous.response, &mut observed.response) {
@@ -287,7 +304,10 @@ fn run_case(
                 backend.body_base64.as_deref(),
             )
             .context("the backend's body")?;
-            Some(simulate::backend_answer(backend.status, &headers, body).map_err(anyhow::Error::msg)?)
+            Some(
+                simulate::backend_answer(backend.status, &headers, body)
+                    .map_err(anyhow::Error::msg)?,
+            )
         }
         None => None,
     };

@@ -64,8 +64,12 @@ pub struct RenderArgs {
           requires = "response_status")]
     response_headers: Vec<(String, String)>,
     /// The backend's body.
-    #[arg(long, value_name = "BODY", requires = "response_status",
-          conflicts_with = "response_body_file")]
+    #[arg(
+        long,
+        value_name = "BODY",
+        requires = "response_status",
+        conflicts_with = "response_body_file"
+    )]
     response_body: Option<String>,
     /// Read the backend's body from a file.
     #[arg(long, value_name = "FILE", requires = "response_status")]
@@ -112,7 +116,10 @@ pub fn main(args: &RenderArgs) -> anyhow::Result<u8> {
     )?);
     let backend = match args.response_status {
         Some(status) => {
-            let body = read_body(args.response_body.as_deref(), args.response_body_file.as_deref())?;
+            let body = read_body(
+                args.response_body.as_deref(),
+                args.response_body_file.as_deref(),
+            )?;
             Some(
                 simulate::backend_answer(status, &args.response_headers, body)
                     .map_err(anyhow::Error::msg)?,
@@ -198,7 +205,8 @@ fn read_body(data: Option<&str>, file: Option<&Path>) -> anyhow::Result<Bytes> {
     Ok(match (data, file) {
         (Some(data), _) => Bytes::from(data.to_string()),
         (None, Some(file)) => Bytes::from(
-            std::fs::read(file).with_context(|| format!("reading the body from {}", file.display()))?,
+            std::fs::read(file)
+                .with_context(|| format!("reading the body from {}", file.display()))?,
         ),
         (None, None) => Bytes::new(),
     })

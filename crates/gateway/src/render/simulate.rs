@@ -228,7 +228,11 @@ mod tests {
         .unwrap();
         assert_eq!(answer.status, 404);
         assert_eq!(answer.headers["content-type"], "application/json");
-        assert!(backend_answer(42, &[], Bytes::new()).unwrap_err().contains("42 is not"));
+        assert!(
+            backend_answer(42, &[], Bytes::new())
+                .unwrap_err()
+                .contains("42 is not")
+        );
         assert!(
             backend_answer(200, &[("bad name".into(), "x".into())], Bytes::new())
                 .unwrap_err()
