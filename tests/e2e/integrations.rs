@@ -426,10 +426,10 @@ async fn published_form_templates_that_name_their_action_are_sent_as_rendered() 
     let output = std::process::Command::new(Gateway::binary())
         .args(["render", "--config"])
         .arg(&config)
+        .args(["--format", "json", "--endpoint-url", "http://127.0.0.1:9"])
         .args(["POST", "/publish", "-d", r#"{"order": "o-1"}"#])
         .env_clear()
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .output()
         .unwrap();
     assert!(
@@ -438,6 +438,7 @@ async fn published_form_templates_that_name_their_action_are_sent_as_rendered() 
         String::from_utf8_lossy(&output.stderr)
     );
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let printed = &printed["integration_request"];
     assert_eq!(printed["url"], "http://127.0.0.1:9/?Action=Publish");
     assert_eq!(
         printed["body"],

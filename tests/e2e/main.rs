@@ -18,3 +18,4 @@ mod proxies;
 mod readme;
 mod render;
 mod support;
+mod template_cases;

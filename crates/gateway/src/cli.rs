@@ -12,7 +12,7 @@ use gateway_integration::Credentials;
 use crate::compile::{self, Environment};
 use crate::config::{ConfigError, Loaded};
 use crate::environment::read_env;
-use crate::{render, run};
+use crate::{cases, render, run};
 
 /// Exit code for a configuration that does not load (EX_CONFIG).
 const EXIT_CONFIG: u8 = 78;
@@ -49,8 +49,11 @@ enum Command {
         #[arg(long)]
         workers: Option<usize>,
     },
-    /// Print the integration request a request would send, without sending it.
-    Render(render::RenderArgs),
+    /// Print the integration request a request would send, without sending
+    /// it, and, given the backend's answer, the response the client would get.
+    Render(Box<render::RenderArgs>),
+    /// Run the template test cases kept beside the API.
+    Test(Box<cases::TestArgs>),
     /// Load and compile the configuration, report every problem, and exit.
     Validate {
         /// The configuration file.
@@ -66,7 +69,9 @@ enum LogFormat {
 }
 
 /// Parses the command line and runs the command. Exit codes: 0 success, 1
-/// failure, 2 bad usage (clap's), 78 a configuration that does not load.
+/// failure (for `gateway test`, a failing case), 2 bad usage (clap's), 3 a
+/// render that ends in a gateway response, 78 a configuration that does not
+/// load.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -84,13 +89,16 @@ pub fn main() -> ExitCode {
                 admin_listen,
                 workers,
             };
-            runtime().and_then(|rt| rt.block_on(run::run(&options)))
+            runtime()
+                .and_then(|rt| rt.block_on(run::run(&options)))
+                .map(|()| 0)
         }
         Command::Render(args) => render::main(&args),
-        Command::Validate { config } => validate(&config),
+        Command::Test(args) => cases::main(&args),
+        Command::Validate { config } => validate(&config).map(|()| 0),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(error) => {
             if let Some(config_error) = error.downcast_ref::<ConfigError>() {
                 eprintln!("error: {config_error}");

@@ -10,6 +10,7 @@ pub mod access_log;
 pub mod admin;
 pub mod api;
 pub mod binary;
+pub mod cases;
 pub mod cli;
 pub mod compile;
 pub mod config;
