@@ -9,9 +9,11 @@
 pub mod access_log;
 pub mod admin;
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod compile;
 pub mod config;
+pub mod cors;
 pub mod environment;
 pub mod error;
 pub mod forwarded;
