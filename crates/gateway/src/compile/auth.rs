@@ -524,3 +524,111 @@ fn one_cors(raw: &CorsConfig, at: &[&str], problems: &mut Problems<'_>) -> Optio
         credentials: raw.allow_credentials,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use gateway_integration::Credentials;
+
+    use crate::compile::{Environment, compile};
+    use crate::config::Loaded;
+
+    fn problems(yaml: &str) -> String {
+        let loaded = Loaded::from_str(Path::new("t.yaml"), yaml).unwrap();
+        let environment = Environment {
+            env: |_| None,
+            credentials: Credentials::fixed("a", "b", None),
+        };
+        match compile(&loaded, &environment) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn method(settings: &str) -> String {
+        format!(
+            "aws:\n  region: us-east-1\nauthorizers:\n  users:\n    type: jwt\n    issuer: https://issuer.example.com\n  tokens:\n    type: token\n    function: auth\nresources:\n  /r:\n    GET:\n{settings}      integration:\n        type: mock\n"
+        )
+    }
+
+    #[test]
+    fn methods_name_authorizers_of_the_kind_their_authorization_needs() {
+        assert_eq!(
+            problems(&method(
+                "      authorization: cognito_user_pools\n      authorizer: users\n      authorization_scopes: [a/b]\n"
+            )),
+            ""
+        );
+        for (settings, expected) in [
+            (
+                "      authorization: custom\n      authorizer: users\n",
+                "this authorization needs a `token` or `request` authorizer",
+            ),
+            (
+                "      authorization: custom\n      authorizer: nobody\n",
+                "no authorizer named `nobody` (defined: tokens, users)",
+            ),
+            (
+                "      authorization: aws_iam\n",
+                "this authorization needs an `authorizer`",
+            ),
+            (
+                "      authorizer: tokens\n",
+                "an authorizer needs `authorization`",
+            ),
+            (
+                "      authorization: custom\n      authorizer: tokens\n      authorization_scopes: [a]\n",
+                "scopes are for `authorization: cognito_user_pools`",
+            ),
+        ] {
+            let text = problems(&method(settings));
+            assert!(text.contains(expected), "{settings}: {text}");
+        }
+    }
+
+    #[test]
+    fn authorizer_and_cors_settings_are_checked_at_load() {
+        let text = problems(concat!(
+            "aws:\n  region: us-east-1\n",
+            "authorizers:\n",
+            "  a:\n    type: token\n    function: auth\n    identity_validation_expression: '(('\n",
+            "  b:\n    type: request\n    function: auth\n",
+            "  c:\n    type: jwt\n    issuer: not-a-url\n",
+            "  d:\n    type: aws_iam\n    credentials_file: no-such-file.yaml\n",
+            "  e:\n    type: token\n    function: auth\n    identity_source: method.request.body\n    ttl_seconds: 7200\n",
+            "cors:\n  allow_origins: ['https://app.example.com/path', '*']\n  allow_methods: [FETCH]\n",
+            "resources:\n  /r:\n    cors:\n      allow_origins: 'http://'\n    GET:\n      integration:\n        type: mock\n",
+        ));
+        for expected in [
+            "authorizers.a.identity_validation_expression: not a regular expression",
+            "authorizers.b: a request authorizer that caches",
+            "authorizers.c.issuer: `not-a-url` is not an http(s) URL",
+            "authorizers.d.credentials_file: cannot read",
+            "authorizers.e.identity_source: `method.request.body`",
+            "authorizers.e.ttl_seconds: at most 3600 seconds",
+            "cors.allow_origins: `*` allows every origin",
+            "cors.allow_methods: `FETCH` is not an HTTP method",
+            "resources./r.cors.allow_origins: `http://` is not an origin",
+        ] {
+            assert!(text.contains(expected), "{expected}\n{text}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_under_cors_or_an_authorizer_is_named() {
+        let text = problems(concat!(
+            "authorizers:\n  a:\n    type: jwt\n    issuer: https://i.example.com\n    audiences: [x]\n",
+            "resources:\n  /r:\n    cors:\n      allow_origin: '*'\n      allow_origins: '*'\n",
+            "    GET:\n      integration:\n        type: mock\n",
+        ));
+        assert!(
+            text.contains("authorizers.a: unknown field `audiences`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("resources./r.cors: unknown field `allow_origin`"),
+            "{text}"
+        );
+    }
+}
