@@ -154,7 +154,7 @@ fn every_unknown_key_is_reported_in_one_run() {
         &[
             "2:3: stage: unknown field `nmae`, expected one of `name`, `base_path`, `variables`",
             "8:9: resources./s.GET.integration: unknown field `colour`, expected one of `type`, `service`, `action`, `path`, `uri`, `credentials`, `http_method`, `request_parameters`, `request_templates`, `passthrough_behavior`, `timeout_ms`, `json_guard`, `content_handling`, `responses`",
-            "10:7: resources./s.GET: unknown field `validator`, expected one of `request_parameters`, `request_validator`, `request_models`, `integration`",
+            "10:7: resources./s.GET: unknown field `validator`, expected one of `request_parameters`, `request_validator`, `request_models`, `integration`, `authorization`, `authorizer`, `authorization_scopes`",
         ],
     );
 }

@@ -2,9 +2,11 @@
 //! loopback: moto server (with SigV4 signature checking on) as the Kinesis API.
 //! One test binary, so the gateway is built once for all of them.
 
+mod authorizers;
 mod binary;
 mod config_errors;
 mod conventions;
+mod cors;
 mod credentials;
 mod examples;
 mod gateway_errors;

@@ -34,6 +34,8 @@ pub struct Api {
     /// What loaded but deserves a look, each `file:line:column: key: message`:
     /// logged by `run` at start and reload, printed by `validate`.
     pub warnings: Vec<String>,
+    /// CORS settings, for the API and by resource.
+    pub cors: crate::cors::CorsRules,
 }
 
 /// Limits on what clients may send.
@@ -78,6 +80,8 @@ pub struct Method {
     pub resource_id: String,
     pub validation: Validation,
     pub integration: Integration,
+    /// Who may call the method.
+    pub authorization: crate::auth::Authorization,
     /// The route's metric handles, looked up on its first request.
     pub metrics: std::sync::OnceLock<crate::metrics::RouteMetrics>,
 }

@@ -65,6 +65,10 @@ pub enum Cause {
     /// Lambda function error or a malformed result for a proxy integration.
     #[error("{0}")]
     Answer(String),
+    /// An authorizer could not decide: its function failed or answered
+    /// nonsense, its keys could not be fetched.
+    #[error("{0}")]
+    Authorizer(String),
 }
 
 /// An error raised by the gateway rather than by the backend.
@@ -226,6 +230,23 @@ impl From<gateway_integration::Error> for GatewayError {
             origin,
             message: Cow::Borrowed(message),
             cause: Box::new(Cause::Integration(error)),
+            validation_error: String::new(),
+            allow: None,
+            retry_after: None,
+        }
+    }
+}
+
+impl GatewayError {
+    /// An authorizer that could not decide: 500
+    /// `AUTHORIZER_CONFIGURATION_ERROR`, "Internal server error", the
+    /// reason for the operator only.
+    pub fn authorizer_configuration(reason: String) -> Self {
+        Self {
+            kind: ResponseType::AuthorizerConfigurationError,
+            origin: Origin::Configuration,
+            message: Cow::Borrowed(INTERNAL_SERVER_ERROR),
+            cause: Box::new(Cause::Authorizer(reason)),
             validation_error: String::new(),
             allow: None,
             retry_after: None,

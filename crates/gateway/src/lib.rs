@@ -9,11 +9,13 @@
 pub mod access_log;
 pub mod admin;
 pub mod api;
+pub mod auth;
 pub mod binary;
 pub mod cases;
 pub mod cli;
 pub mod compile;
 pub mod config;
+pub mod cors;
 pub mod environment;
 pub mod error;
 pub mod forwarded;

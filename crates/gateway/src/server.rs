@@ -285,6 +285,9 @@ pub async fn handle(
         }
     };
     drop(held);
+    // Every answer of a route CORS covers, the gateway's own included, so
+    // that a page can read its errors too.
+    crate::cors::decorate(api, &exchange, response.headers_mut());
     // After a framing problem or a body that did not arrive in time, the
     // connection's remaining bytes cannot be trusted to start a request.
     if error.as_ref().is_some_and(|f| {

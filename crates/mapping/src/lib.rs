@@ -106,4 +106,6 @@ pub use guard::{Interpolation, Interpolations};
 pub use jsonpath::{Computed, JsonPath, Matches};
 pub use params::Params;
 pub use template::Template;
-pub use vars::{Context, ErrorContext, Identity, Input, Overrides, Rendered, Variables};
+pub use vars::{
+    Authorizer, Context, ErrorContext, Identity, Input, Overrides, Rendered, Variables,
+};

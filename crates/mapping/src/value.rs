@@ -49,6 +49,10 @@ pub(crate) enum Builtin {
     Context,
     Identity,
     ContextError,
+    /// `$context.authorizer`.
+    Authorizer,
+    /// `$context.authorizer.claims`.
+    Claims,
     StageVariables,
     /// `$foreach` of the loop at this depth of the loop stack.
     Loop(usize),

@@ -71,6 +71,9 @@ pub struct Context {
     pub identity: Identity,
     /// `$context.error.*`, set only when rendering a gateway response.
     pub error: Option<ErrorContext>,
+    /// `$context.authorizer.*`: what the method's authorizer said of the
+    /// caller. Empty for a method without one.
+    pub authorizer: Authorizer,
 }
 
 impl Context {
@@ -84,6 +87,9 @@ impl Context {
         }
         if let Some(field) = name.strip_prefix("error.") {
             return self.error.as_ref()?.field(field);
+        }
+        if let Some(field) = name.strip_prefix("authorizer.") {
+            return self.authorizer.field(field).map(Cow::Borrowed);
         }
         if name == "requestTimeEpoch" {
             return Some(Cow::Owned(self.request_time_epoch.to_string()));
@@ -119,6 +125,62 @@ impl Context {
 pub struct Identity {
     pub source_ip: String,
     pub user_agent: String,
+    /// The access key id of a caller that signed with SigV4 (`AWS_IAM`).
+    pub access_key: String,
+    /// The signing caller's principal id.
+    pub caller: String,
+    /// The signing caller's user id.
+    pub user: String,
+    /// The signing caller's ARN.
+    pub user_arn: String,
+    /// The signing caller's account id.
+    pub account_id: String,
+}
+
+/// `$context.authorizer`: the principal and what the authorizer returned.
+#[derive(Debug, Clone, Default)]
+pub struct Authorizer {
+    /// `$context.authorizer.principalId`: a Lambda authorizer's
+    /// `principalId`, or a token's `sub`.
+    pub principal_id: String,
+    /// `$context.authorizer.claims.<name>`: a JWT's claims, each as text
+    /// (strings as they are, anything else as compact JSON).
+    pub claims: Vec<(String, String)>,
+    /// `$context.authorizer.<key>`: a Lambda authorizer's `context` map,
+    /// each value as text.
+    pub values: Vec<(String, String)>,
+}
+
+impl Authorizer {
+    /// `$context.authorizer.<name>`: `principalId`, `claims.<claim>`, or a
+    /// key of the authorizer's context.
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
+        if name == "principalId" {
+            return Some(&self.principal_id)
+                .filter(|p| !p.is_empty())
+                .map(|p| p.as_str());
+        }
+        if let Some(claim) = name.strip_prefix("claims.") {
+            return self.claim(claim);
+        }
+        self.value(name)
+    }
+
+    /// One claim by name.
+    pub fn claim(&self, name: &str) -> Option<&str> {
+        self.claims
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// One context value by key.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// `$context.error`.
@@ -135,6 +197,11 @@ impl Identity {
         match name {
             "sourceIp" => Some(&self.source_ip),
             "userAgent" => Some(&self.user_agent),
+            "accessKey" => Some(&self.access_key),
+            "caller" => Some(&self.caller),
+            "user" => Some(&self.user),
+            "userArn" => Some(&self.user_arn),
+            "accountId" => Some(&self.account_id),
             _ => None,
         }
     }
@@ -190,9 +257,32 @@ mod context_tests {
             identity: Identity {
                 source_ip: "10.0.0.1".into(),
                 user_agent: "curl".into(),
+                user_arn: "arn:aws:iam::123456789012:user/alice".into(),
+                ..Identity::default()
+            },
+            authorizer: Authorizer {
+                principal_id: "user-1".into(),
+                claims: vec![("cognito:username".into(), "alice".into())],
+                values: vec![("tier".into(), "2".into())],
             },
             ..Context::default()
         };
+        assert_eq!(
+            context.text("identity.userArn").as_deref(),
+            Some("arn:aws:iam::123456789012:user/alice")
+        );
+        assert_eq!(
+            context.text("authorizer.principalId").as_deref(),
+            Some("user-1")
+        );
+        assert_eq!(
+            context
+                .text("authorizer.claims.cognito:username")
+                .as_deref(),
+            Some("alice")
+        );
+        assert_eq!(context.text("authorizer.tier").as_deref(), Some("2"));
+        assert_eq!(context.text("authorizer.claims.tier"), None);
         assert_eq!(context.text("requestId").as_deref(), Some("rid"));
         assert_eq!(
             context.text("requestTimeEpoch").as_deref(),

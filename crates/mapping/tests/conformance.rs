@@ -13,7 +13,7 @@
 //!   sent compact) or `binary` (the base64 of a payload of a binary media
 //!   type, as the gateway lends it to templates), `path`/`querystring`/`header` (objects, or arrays of
 //!   `[name, value]` pairs), `context` (camelCase fields, `identity`,
-//!   `error`), `stageVariables`, `name` (the template name; default the
+//!   `error`, `authorizer`), `stageVariables`, `name` (the template name; default the
 //!   file stem) and `repeat` (repeat the template and the expected output
 //!   this many times, for size limits);
 //! - `template`;
@@ -30,7 +30,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use gateway_mapping::{
-    Body, Context, ErrorContext, Identity, Input, Overrides, Params, Template, Variables,
+    Authorizer, Body, Context, ErrorContext, Identity, Input, Overrides, Params, Template,
+    Variables,
 };
 use serde_json::Value;
 
@@ -117,8 +118,41 @@ fn context(v: Option<&Value>) -> Context {
         identity: Identity {
             source_ip: id("sourceIp"),
             user_agent: id("userAgent"),
+            access_key: id("accessKey"),
+            caller: id("caller"),
+            user: id("user"),
+            user_arn: id("userArn"),
+            account_id: id("accountId"),
         },
         error,
+        authorizer: authorizer(v.and_then(|c| c.get("authorizer"))),
+    }
+}
+
+/// `context.authorizer`: `principalId`, `claims` (an object) and any other
+/// key as a Lambda authorizer's context value.
+fn authorizer(v: Option<&Value>) -> Authorizer {
+    let Some(Value::Object(fields)) = v else {
+        return Authorizer::default();
+    };
+    let pairs = |object: &serde_json::Map<String, Value>| {
+        object
+            .iter()
+            .map(|(k, v)| (k.clone(), text(v)))
+            .collect::<Vec<_>>()
+    };
+    Authorizer {
+        principal_id: fields.get("principalId").map(text).unwrap_or_default(),
+        claims: fields
+            .get("claims")
+            .and_then(Value::as_object)
+            .map(pairs)
+            .unwrap_or_default(),
+        values: fields
+            .iter()
+            .filter(|(k, _)| *k != "principalId" && *k != "claims")
+            .map(|(k, v)| (k.clone(), text(v)))
+            .collect(),
     }
 }
 

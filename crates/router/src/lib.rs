@@ -144,6 +144,15 @@ impl<T> Router<T> {
         })
     }
 
+    /// The resource a request path belongs to, whatever the method: its
+    /// declared path and its `Allow` value. For a CORS preflight, which asks
+    /// about a resource before any of its methods is called.
+    pub fn resource(&self, path: &str) -> Option<(&str, &str)> {
+        let found = self.matcher.at(path).ok()?;
+        let resource = &self.resources[*found.value];
+        Some((&resource.path, &resource.allow))
+    }
+
     /// Every (method, resource path) pair, in declaration order.
     pub fn routes(&self) -> impl Iterator<Item = (&str, &str)> {
         self.resources.iter().flat_map(|r| {
@@ -284,6 +293,17 @@ mod tests {
             *r.at("GET", "/streams/orders/records").unwrap().value,
             "GetRecords"
         );
+    }
+
+    #[test]
+    fn a_resource_is_found_whatever_the_method() {
+        let r = tutorial();
+        assert_eq!(
+            r.resource("/streams/orders/records"),
+            Some(("/streams/{stream-name}/records", "GET, PUT"))
+        );
+        assert!(r.at("OPTIONS", "/streams/orders/records").is_err());
+        assert_eq!(r.resource("/nothing/here/at/all/x"), None);
     }
 
     #[test]

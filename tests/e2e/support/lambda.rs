@@ -25,6 +25,12 @@
 //! - `orders`: a non-proxy function: `{"order": "missing"}` fails with
 //!   `Not found: order missing`, `{"order": "bad"}` with `Invalid order: bad`,
 //!   `{"order": "slow"}` with a timeout, any other order is accepted;
+//! - `authorizer`: a Lambda authorizer, `token` or `request` (its token is
+//!   then the `X-Token` header): `Bearer allow-<user>` allows the method
+//!   ARN it was given, with principal `<user>`, a context and a
+//!   `usageIdentifierKey`; `Bearer deny` denies it explicitly; `Bearer wild`
+//!   allows every `GET` of the stage with wildcards; `Bearer unauthorized`
+//!   fails with `Unauthorized`; `Bearer broken` answers without a policy;
 //! - anything else: Lambda's 404 `ResourceNotFoundException`, whose message
 //!   names the function's ARN.
 
@@ -169,6 +175,10 @@ fn invoke(
             );
         }
         "malformed" => json!({"statusCode": 200, "body": {"not": "a string"}}),
+        "authorizer" => match authorizer(&event) {
+            Ok(result) => result,
+            Err(message) => return function_error("Error", message),
+        },
         "orders" => match event["order"].as_str() {
             Some("missing") => return function_error("NotFound", "Not found: order missing"),
             Some("bad") => return function_error("Invalid", "Invalid order: bad"),
@@ -195,6 +205,44 @@ fn invoke(
         &[("Content-Type".into(), "application/json".into())],
         result.to_string(),
     )
+}
+
+/// The `authorizer` function: a policy for the token it was given.
+fn authorizer(event: &Value) -> Result<Value, &'static str> {
+    let token = match event["type"].as_str() {
+        Some("REQUEST") => event["headers"]
+            .as_object()
+            .and_then(|h| h.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-token")))
+            .and_then(|(_, v)| v.as_str()),
+        _ => event["authorizationToken"].as_str(),
+    }
+    .unwrap_or("");
+    let arn = event["methodArn"].as_str().unwrap_or("");
+    let statement = |effect: &str, resource: &str| {
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}
+        ]})
+    };
+    match token.strip_prefix("Bearer ").unwrap_or(token) {
+        "deny" => Ok(json!({"principalId": "mallory", "policyDocument": statement("Deny", arn)})),
+        "wild" => {
+            // Every GET of the method's API and stage, whatever the path.
+            let stage = arn.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
+            let resource = format!("{}/G?T/*", stage.replacen(":123456789012:", ":*:", 1));
+            Ok(json!({"principalId": "wanda", "policyDocument": statement("Allow", &resource)}))
+        }
+        "unauthorized" => Err("Unauthorized"),
+        "broken" => Ok(json!({"principalId": "bob"})),
+        other => match other.strip_prefix("allow-") {
+            Some(user) => Ok(json!({
+                "principalId": user,
+                "policyDocument": statement("Allow", arn),
+                "context": {"user": user, "tier": 2, "admin": true},
+                "usageIdentifierKey": format!("key-{user}"),
+            })),
+            None => Err("Unauthorized"),
+        },
+    }
 }
 
 /// Lambda's answer for a function that threw: 200, `X-Amz-Function-Error`,

@@ -7,6 +7,7 @@
 //! - [`lambda::LambdaStandIn`]: Lambda's Invoke API with a few functions,
 //!   checking SigV4 signatures, since moto runs functions only in Docker.
 
+pub mod jwks;
 pub mod lambda;
 pub mod local_server;
 pub mod recorder;

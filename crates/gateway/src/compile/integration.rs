@@ -16,7 +16,7 @@ use crate::config::{IntegrationConfig, IntegrationType};
 
 use super::{Problems, Shared, child, responses, substitute_stage_variables, templates};
 
-pub(super) mod proxy;
+pub(in crate::compile) mod proxy;
 
 /// The largest integration timeout accepted, in milliseconds. API Gateway caps
 /// it at 29 s by default; quotas can raise it, so more is allowed, to a bound.

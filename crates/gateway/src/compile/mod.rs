@@ -3,6 +3,7 @@
 //! resolved. Every problem is collected and reported at once, each with its
 //! place in the file.
 
+mod auth;
 mod integration;
 mod method;
 mod responses;
@@ -88,6 +89,8 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
 
     let mut builder = Router::builder();
     let mut signers = integration::Signers::default();
+    let authorizers = auth::authorizers(&shared, &mut signers, &mut problems);
+    let cors = auth::cors(&mut problems);
     for (path, methods) in &config.resources {
         // A bad path is the resource's problem: reported once, not per method.
         let path_ok = gateway_router::check_path(path)
@@ -98,7 +101,9 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             let validation = method::validation(raw, &at, &shared, &mut problems);
             let integration =
                 integration::compile(&raw.integration, &at, &shared, &mut signers, &mut problems);
-            let (Some(validation), Some(integration), true) = (validation, integration, path_ok)
+            let authorization = auth::method_authorization(raw, &at, &authorizers, &mut problems);
+            let (Some(validation), Some(integration), Some(authorization), true) =
+                (validation, integration, authorization, path_ok)
             else {
                 continue;
             };
@@ -106,6 +111,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
                 resource_id: short_id(path),
                 validation,
                 integration,
+                authorization,
                 metrics: std::sync::OnceLock::new(),
             };
             if let Err(e) = builder.add(path, verb, Arc::new(compiled)) {
@@ -141,6 +147,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
                 .iter()
                 .map(|w| w.in_file(&loaded.path))
                 .collect(),
+            cors,
         }),
         _ => Err(ConfigError {
             file: loaded.path.clone(),

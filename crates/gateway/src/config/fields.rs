@@ -22,6 +22,8 @@ pub fn fields_at(parent: &[&str]) -> Option<&'static [&'static str]> {
         ["stage"] => fields::<StageConfig>(),
         ["request_validators", _] => fields::<RequestValidatorConfig>(),
         ["gateway_responses", _] => fields::<GatewayResponseConfig>(),
+        ["resources", _, "cors"] | ["cors"] => fields::<CorsConfig>(),
+        ["authorizers", _] => fields::<AuthorizerConfig>(),
         ["resources", _, _] => fields::<MethodConfig>(),
         ["resources", _, _, "integration"] => fields::<IntegrationConfig>(),
         ["resources", _, _, "integration", "responses", _] => fields::<IntegrationResponseConfig>(),

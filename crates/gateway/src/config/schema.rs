@@ -67,8 +67,16 @@ pub struct Config {
     /// `content_handling` for what converts between the two.
     #[serde(default)]
     pub binary_media_types: Vec<String>,
-    /// The API: resource path → HTTP method (or `ANY`) → method.
-    pub resources: BTreeMap<String, BTreeMap<String, MethodConfig>>,
+    /// The API: resource path → HTTP method (or `ANY`) → method, and the
+    /// resource's own `cors`.
+    pub resources: BTreeMap<String, ResourceConfig>,
+    /// Authorizers by name, for methods' `authorizer:`.
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, AuthorizerConfig>,
+    /// CORS for the whole API; a resource's own `cors` replaces it there.
+    /// Default: none, and the gateway adds no CORS headers of its own.
+    #[serde(default)]
+    pub cors: Option<CorsConfig>,
 }
 
 fn default_shutdown_timeout_ms() -> u64 {
@@ -309,6 +317,18 @@ pub struct MethodConfig {
     pub request_models: BTreeMap<String, String>,
     /// What the method calls.
     pub integration: IntegrationConfig,
+    /// Who may call the method: `none` (the default), `aws_iam`, `custom` (a
+    /// Lambda authorizer) or `cognito_user_pools` (a JWT authorizer).
+    #[serde(default)]
+    pub authorization: AuthorizationType,
+    /// The authorizer (a name from `authorizers`), for every authorization
+    /// but `none`.
+    #[serde(default)]
+    pub authorizer: Option<String>,
+    /// For `cognito_user_pools`: the token's `scope` claim must hold at least
+    /// one of these. Default: none, and no scope is checked.
+    #[serde(default)]
+    pub authorization_scopes: Vec<String>,
 }
 
 /// The integration request and responses of a method.
@@ -495,4 +515,179 @@ pub struct IntegrationResponseConfig {
     /// `binary_media_types`, text otherwise).
     #[serde(default)]
     pub content_handling: Option<ContentHandling>,
+}
+
+/// One resource: its methods by HTTP verb (or `ANY`), and optionally `cors`.
+///
+/// Written as one mapping in the file, as API Gateway's resources read: the
+/// key `cors` is the resource's CORS setting, every other key a method.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceConfig {
+    pub methods: BTreeMap<String, MethodConfig>,
+    /// CORS for this resource, instead of the API's.
+    pub cors: Option<CorsConfig>,
+}
+
+impl std::ops::Deref for ResourceConfig {
+    type Target = BTreeMap<String, MethodConfig>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.methods
+    }
+}
+
+impl<'a> IntoIterator for &'a ResourceConfig {
+    type Item = (&'a String, &'a MethodConfig);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, MethodConfig>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.methods.iter()
+    }
+}
+
+impl<'de> Deserialize<'de> for ResourceConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ResourceConfig;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of HTTP methods (and `cors`)")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResourceConfig, A::Error> {
+                let mut resource = ResourceConfig::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "cors" {
+                        resource.cors = Some(map.next_value()?);
+                    } else {
+                        let method = map.next_value()?;
+                        resource.methods.insert(key, method);
+                    }
+                }
+                Ok(resource)
+            }
+        }
+
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+/// `authorization:` of a method, API Gateway's `authorizationType`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorizationType {
+    /// Anyone may call.
+    #[default]
+    None,
+    /// A SigV4 signature by a caller of an `aws_iam` authorizer's file.
+    AwsIam,
+    /// A Lambda authorizer (`token` or `request`).
+    Custom,
+    /// A JWT authorizer (`cognito_user_pools` or `jwt`).
+    CognitoUserPools,
+}
+
+/// One entry of `authorizers:`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthorizerConfig {
+    /// `cognito_user_pools` or `jwt` (JWTs of a user pool or of any OIDC
+    /// issuer), `token` or `request` (a Lambda authorizer), or `aws_iam`
+    /// (SigV4 signatures of known callers).
+    #[serde(rename = "type")]
+    pub kind: AuthorizerType,
+    /// JWT: the issuer, the `iss` every token must carry, e.g.
+    /// `https://cognito-idp.<region>.amazonaws.com/<user pool id>`.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// JWT: the accepted audiences: an ID token's `aud`, or for
+    /// `cognito_user_pools` an access token's `client_id`. Default: none,
+    /// and the audience is not checked.
+    #[serde(default)]
+    pub audience: Vec<String>,
+    /// JWT: where the issuer's signing keys are. Default
+    /// `<issuer>/.well-known/jwks.json`.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// `token`, `request`: the Lambda function, by ARN or name.
+    #[serde(default)]
+    pub function: Option<String>,
+    /// Where the caller's identity is: mapping expressions
+    /// (`method.request.header.<name>`, `method.request.querystring.<name>`,
+    /// `stageVariables.<name>`, `context.<name>`), comma-separated for
+    /// `request`. Default `method.request.header.Authorization` for `token`
+    /// and JWT authorizers; `request` authorizers need one when they cache.
+    #[serde(default)]
+    pub identity_source: Option<String>,
+    /// `token`: a regular expression the whole token must match, or the
+    /// request gets 401 without the function being called. Default: none.
+    #[serde(default)]
+    pub identity_validation_expression: Option<String>,
+    /// `token`, `request`: how long a result is reused for the same identity
+    /// sources, in seconds: 0 (no caching) to 3,600. Default 300.
+    #[serde(default = "default_authorizer_ttl")]
+    pub ttl_seconds: u64,
+    /// `token`, `request`: the IAM role to assume to invoke the function.
+    /// Default: the gateway's own credentials.
+    #[serde(default)]
+    pub credentials: Option<String>,
+    /// `aws_iam`: a YAML file (relative to this one) of the callers allowed
+    /// to sign: access key id → `secret_access_key`, `user_arn`.
+    #[serde(default)]
+    pub credentials_file: Option<String>,
+}
+
+fn default_authorizer_ttl() -> u64 {
+    300
+}
+
+/// `type:` of an authorizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorizerType {
+    CognitoUserPools,
+    Jwt,
+    Token,
+    Request,
+    AwsIam,
+}
+
+/// `cors:` of the API or of a resource.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CorsConfig {
+    /// The origins allowed to read responses: a list of
+    /// `scheme://host[:port]`, or `*` for any.
+    pub allow_origins: Origins,
+    /// The methods a preflight allows. Default: the resource's methods.
+    #[serde(default)]
+    pub allow_methods: Vec<String>,
+    /// The request headers a preflight allows. Default: API Gateway's
+    /// console default, `Content-Type`, `X-Amz-Date`, `Authorization`,
+    /// `X-Api-Key`, `X-Amz-Security-Token`.
+    #[serde(default)]
+    pub allow_headers: Option<Vec<String>>,
+    /// Response headers a page may read besides the safelisted ones.
+    /// Default: none.
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    /// How long a browser may reuse a preflight answer, in seconds.
+    /// Default: not sent (the browser's own default, 5 s in Chromium).
+    #[serde(default)]
+    pub max_age: Option<u64>,
+    /// Allow requests with cookies or HTTP authentication. Default false.
+    /// With `*`, the request's own origin is echoed, as browsers require.
+    #[serde(default)]
+    pub allow_credentials: bool,
+}
+
+/// `allow_origins`: `*` or a list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Origins {
+    One(String),
+    List(Vec<String>),
 }

@@ -21,6 +21,13 @@ pub trait Dispatch {
         integration: &Integration,
         prepared: Prepared,
     ) -> impl Future<Output = Result<Option<InboundResponse>, GatewayError>>;
+
+    /// The client for the calls the gateway makes on its own behalf
+    /// (authorizers' JWKS and Lambda functions). `None` skips authorization,
+    /// as the console's test of a method does: `gateway render` has none.
+    fn client(&self) -> Option<&Client> {
+        None
+    }
 }
 
 /// The server's dispatch: signs and sends with the worker's pooled client.
@@ -50,6 +57,10 @@ impl Dispatch for Sender<'_> {
             Backend::Mock => mock_response(&prepared)?,
         };
         Ok(Some(inbound))
+    }
+
+    fn client(&self) -> Option<&Client> {
+        Some(self.client)
     }
 }
 

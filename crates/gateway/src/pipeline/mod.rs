@@ -4,17 +4,20 @@
 //! 1. **limits**: the URL and the headers within their limits (414, 431);
 //! 2. **route**: the method and path, under the stage's base path (404, 405),
 //!    then the body within its limit (413): an unknown path costs no body read;
-//! 3. **method request**: the request validator: required parameters and the
+//! 3. **authorize**: the method's authorizer ([`crate::auth`]): a JWT, a
+//!    Lambda authorizer's policy, a SigV4 signature (401, 403, 500); before
+//!    it, a CORS preflight is answered by the gateway ([`crate::cors`]);
+//! 4. **method request**: the request validator: required parameters and the
 //!    body's model (400);
-//! 4. **integration request**: parameter mappings, the template picked by media
+//! 5. **integration request**: parameter mappings, the template picked by media
 //!    type or the body passed through (415), `$context.requestOverride`, the
 //!    template-injection guard (400); for an `http_proxy`, the method request
 //!    as it came with the mappings on top ([`proxy`]); for an `aws_proxy`, API
 //!    Gateway's proxy event ([`lambda_proxy`]);
-//! 5. **integration**: the [`Dispatch`] signs and sends (500 when credentials
+//! 6. **integration**: the [`Dispatch`] signs and sends (500 when credentials
 //!    are missing, 502 when unreachable, 504 on timeout), or, for `gateway
 //!    render`, captures the request instead;
-//! 6. **integration response**: the response selected by status code (by
+//! 7. **integration response**: the response selected by status code (by
 //!    `errorMessage` for a Lambda function error), its header mappings and
 //!    template, `$context.responseOverride`; with no integration responses,
 //!    the backend's status, content type and body; for a proxy, the backend's
@@ -47,6 +50,7 @@ use http_body_util::Full;
 
 pub use dispatch::{Dispatch, Sender, mock_response};
 pub use integration_request::Prepared;
+pub use lambda_proxy::event as proxy_event;
 pub use request::{Exchange, MethodRequest, Routed, insert_request_id, text};
 
 use crate::api::{Api, Backend, Integration};
@@ -105,7 +109,15 @@ pub async fn run(
     dispatch: &impl Dispatch,
 ) -> Result<Option<Response<Full<Bytes>>>, GatewayError> {
     route::check_limits(api, &exchange.request)?;
-    let routed = route::route(api, exchange, body).await?;
+    // A preflight asks about a resource, not a method: answered before a
+    // method is routed, and without authorization, as browsers send it
+    // without credentials.
+    if let Some(preflight) = crate::cors::preflight(api, exchange) {
+        return Ok(Some(preflight));
+    }
+    route::enter(api, exchange, body).await?;
+    crate::auth::authorize(api, exchange, dispatch.client()).await?;
+    let routed = exchange.routed().ok_or_else(route::not_routed)?;
     let prepared = if routed.request.body.len() >= HEAVY_BODY_BYTES {
         prepare_elsewhere(api, &routed).await?
     } else {

@@ -78,6 +78,10 @@ pub struct Exchange {
     pub context: Context,
     /// Set by routing; read through [`Exchange::routed`].
     pub(super) route: Option<Route>,
+    /// The API key a Lambda authorizer returned as `usageIdentifierKey`:
+    /// the one an API-key check reads when the API's key source is the
+    /// authorizer (API Gateway's `apiKeySource: AUTHORIZER`).
+    pub authorizer_api_key: Option<String>,
 }
 
 /// What routing found.
@@ -110,6 +114,7 @@ impl Exchange {
             identity: Identity {
                 source_ip: request.source_ip.clone(),
                 user_agent: request.header("user-agent").unwrap_or_default().to_string(),
+                ..Identity::default()
             },
             ..Context::default()
         };
@@ -117,7 +122,19 @@ impl Exchange {
             request,
             context,
             route: None,
+            authorizer_api_key: None,
         }
+    }
+
+    /// The routed view, once routing has succeeded.
+    pub fn routed(&self) -> Option<Routed<'_>> {
+        let route = self.route.as_ref()?;
+        Some(Routed {
+            request: &self.request,
+            context: &self.context,
+            method: &route.method,
+            path_params: &route.path_params,
+        })
     }
 
     /// The matched method, if routing succeeded.

@@ -4,7 +4,9 @@
 use gateway_router::RouteError;
 
 use super::ReadBody;
-use super::request::{Exchange, MethodRequest, Route, Routed};
+#[cfg(test)]
+use super::request::Routed;
+use super::request::{Exchange, MethodRequest, Route};
 use crate::api::Api;
 use crate::error::{GatewayError, ResponseType};
 
@@ -40,22 +42,37 @@ pub fn check_limits(api: &Api, request: &MethodRequest) -> Result<(), GatewayErr
 
 /// Routing, then the body within its limit (413): an unknown path costs no
 /// body read. The routed request is the only way later stages see it.
+#[cfg(test)]
 pub async fn route<'e>(
     api: &Api,
     exchange: &'e mut Exchange,
     body: impl ReadBody,
 ) -> Result<Routed<'e>, GatewayError> {
+    enter(api, exchange, body).await?;
+    exchange.routed().ok_or_else(not_routed)
+}
+
+/// Routing, then the body within its limit (413): an unknown path costs no
+/// body read. Afterwards [`Exchange::routed`] gives the routed request.
+pub async fn enter(
+    api: &Api,
+    exchange: &mut Exchange,
+    body: impl ReadBody,
+) -> Result<(), GatewayError> {
     let found = find(api, exchange)?;
     // Kept before the body is read, so that a 413 is counted and logged
     // under its route.
-    let route = &*exchange.route.insert(found);
+    exchange.route = Some(found);
     exchange.request.body = body.read(api.limits.max_body_bytes).await?;
-    Ok(Routed {
-        request: &exchange.request,
-        context: &exchange.context,
-        method: &route.method,
-        path_params: &route.path_params,
-    })
+    Ok(())
+}
+
+/// A stage that needs a routed request found none: a flaw in the flow, not
+/// in the request.
+pub fn not_routed() -> GatewayError {
+    GatewayError::configuration(crate::error::Cause::Configuration(
+        "the request reached a stage after routing without a route".into(),
+    ))
 }
 
 /// The route for the method and path, under the stage's base path (404,

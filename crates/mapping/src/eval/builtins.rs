@@ -32,12 +32,18 @@ impl<'a> Eval<'a> {
             Builtin::Context => match name {
                 "requestTimeEpoch" => Value::Int(ctx.request_time_epoch),
                 "identity" => Value::Object(Builtin::Identity),
+                "authorizer" => Value::Object(Builtin::Authorizer),
                 "error" if ctx.error.is_some() => Value::Object(Builtin::ContextError),
                 "requestOverride" => Value::Map(self.override_maps().request.clone()),
                 "responseOverride" => Value::Map(self.override_maps().response.clone()),
                 _ => ctx.field(name).map_or(Value::Null, Value::Str),
             },
             Builtin::Identity => ctx.identity.field(name).map_or(Value::Null, Value::Str),
+            Builtin::Authorizer => match name {
+                "claims" => Value::Object(Builtin::Claims),
+                _ => ctx.authorizer.field(name).map_or(Value::Null, Value::Str),
+            },
+            Builtin::Claims => ctx.authorizer.claim(name).map_or(Value::Null, Value::Str),
             Builtin::ContextError => match ctx.error.as_ref().and_then(|e| e.field(name)) {
                 Some(Cow::Borrowed(text)) => Value::Str(text),
                 Some(Cow::Owned(text)) => Value::string(text),
@@ -80,12 +86,47 @@ impl<'a> Eval<'a> {
                 "requestTimeEpoch",
                 "requestId",
                 "identity",
+                "authorizer",
                 "domainName",
                 "deploymentId",
                 "responseOverride",
                 "apiId",
             ],
-            Builtin::Identity => &["sourceIp", "userAgent"],
+            Builtin::Identity => &[
+                "sourceIp",
+                "userAgent",
+                "accessKey",
+                "caller",
+                "user",
+                "userArn",
+                "accountId",
+            ],
+            Builtin::Authorizer => {
+                let authorizer = &self.vars.context.authorizer;
+                let mut entries: Vec<(Rc<str>, Value<'a>)> = Vec::new();
+                if !authorizer.principal_id.is_empty() {
+                    entries.push(("principalId".into(), Value::Str(&authorizer.principal_id)));
+                }
+                if !authorizer.claims.is_empty() {
+                    let claims = self.builtin_as_map(Builtin::Claims).unwrap_or(Value::Null);
+                    entries.push(("claims".into(), claims));
+                }
+                for (k, v) in &authorizer.values {
+                    entries.push((Rc::from(k.as_str()), Value::Str(v)));
+                }
+                return Some(Value::new_map(entries));
+            }
+            Builtin::Claims => {
+                let entries = self
+                    .vars
+                    .context
+                    .authorizer
+                    .claims
+                    .iter()
+                    .map(|(k, v)| (Rc::from(k.as_str()), Value::Str(v)))
+                    .collect();
+                return Some(Value::new_map(entries));
+            }
             Builtin::ContextError => &[
                 "message",
                 "messageString",
@@ -242,6 +283,8 @@ impl<'a> Eval<'a> {
                 Builtin::Context
                 | Builtin::StageVariables
                 | Builtin::Identity
+                | Builtin::Authorizer
+                | Builtin::Claims
                 | Builtin::ContextError,
                 "get",
                 1,

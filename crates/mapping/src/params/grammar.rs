@@ -112,6 +112,14 @@ pub fn parse_source(expression: &str, side: Side) -> Result<Source, String> {
     {
         return parse_response_source(rest, expression);
     }
+    // A method response may echo what the request said of itself: CORS
+    // answers name the caller's own `Origin` this way.
+    if side == Side::MethodResponse
+        && let Some(rest) = expression.strip_prefix("method.request.")
+        && let Some(source) = request_parameter(rest, expression)?
+    {
+        return Ok(source);
+    }
     let roots = if from_request {
         "method.request.*"
     } else {
@@ -224,10 +232,19 @@ fn check_name(name: &str, whole: &str) -> Result<(), String> {
 }
 
 fn check_dotted(name: &str, whole: &str) -> Result<(), String> {
-    if name
-        .split('.')
-        .any(|part| part.is_empty() || !part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-    {
+    // Claims and authorizer context keys are named by whoever issued them:
+    // Cognito's `cognito:username`, `custom:team`, `x-tenant`.
+    let extra = if name.starts_with("authorizer.") {
+        ":-"
+    } else {
+        ""
+    };
+    if name.split('.').any(|part| {
+        part.is_empty()
+            || !part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || extra.contains(c))
+    }) {
         return Err(format!(
             "`{whole}`: expected context.<name>, e.g. context.requestId"
         ));
@@ -238,6 +255,24 @@ fn check_dotted(name: &str, whole: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_method_response_may_read_the_request_headers() {
+        let source = parse_source("method.request.header.Origin", Side::MethodResponse).unwrap();
+        assert!(
+            matches!(&source, Source::Param(Location::Header, name) if name == "Origin"),
+            "{source:?}"
+        );
+        let claim = parse_source(
+            "context.authorizer.claims.cognito:username",
+            Side::IntegrationRequest,
+        )
+        .unwrap();
+        assert!(
+            matches!(&claim, Source::Context(name) if name == "authorizer.claims.cognito:username")
+        );
+        assert!(parse_source("context.stage:x", Side::IntegrationRequest).is_err());
+    }
 
     #[test]
     fn parses_targets_per_side() {
@@ -396,9 +431,9 @@ mod tests {
                 "unsupported mapping expression `integration.response.body`; expected a 'quoted static value', method.request.*, context.* or stageVariables.*",
             ),
             (
-                "method.request.header.x",
+                "method.request.body",
                 MethodResponse,
-                "unsupported mapping expression `method.request.header.x`; expected a 'quoted static value', integration.response.*, context.* or stageVariables.*",
+                "unsupported mapping expression `method.request.body`; expected a 'quoted static value', integration.response.*, context.* or stageVariables.*",
             ),
             (
                 "method.request.body",

@@ -42,7 +42,7 @@ pub(super) fn http_proxy_backend(
 
 /// `aws_proxy`: Lambda's Invoke call for the function `uri` names, signed
 /// for `lambda` in the function's region.
-pub(super) fn lambda_backend(
+pub(in crate::compile) fn lambda_backend(
     raw: &IntegrationConfig,
     at: &[&str],
     shared: &Shared<'_>,
