@@ -119,6 +119,11 @@ impl Context {
 pub struct Identity {
     pub source_ip: String,
     pub user_agent: String,
+    /// `apiKey`: the API key of a method that requires one; empty otherwise,
+    /// as API Gateway leaves it null.
+    pub api_key: String,
+    /// `apiKeyId`: the name the key is declared under.
+    pub api_key_id: String,
 }
 
 /// `$context.error`.
@@ -135,6 +140,8 @@ impl Identity {
         match name {
             "sourceIp" => Some(&self.source_ip),
             "userAgent" => Some(&self.user_agent),
+            "apiKey" => Some(&self.api_key),
+            "apiKeyId" => Some(&self.api_key_id),
             _ => None,
         }
     }
@@ -190,6 +197,8 @@ mod context_tests {
             identity: Identity {
                 source_ip: "10.0.0.1".into(),
                 user_agent: "curl".into(),
+                api_key_id: "partner-a".into(),
+                ..Identity::default()
             },
             ..Context::default()
         };
@@ -202,6 +211,11 @@ mod context_tests {
             context.text("identity.sourceIp").as_deref(),
             Some("10.0.0.1")
         );
+        assert_eq!(
+            context.text("identity.apiKeyId").as_deref(),
+            Some("partner-a")
+        );
+        assert_eq!(context.text("identity.apiKey").as_deref(), Some(""));
         assert_eq!(context.text("identity.nothing"), None);
         assert_eq!(
             context.text("error.message"),

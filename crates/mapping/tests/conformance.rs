@@ -117,6 +117,8 @@ fn context(v: Option<&Value>) -> Context {
         identity: Identity {
             source_ip: id("sourceIp"),
             user_agent: id("userAgent"),
+            api_key: id("apiKey"),
+            api_key_id: id("apiKeyId"),
         },
         error,
     }

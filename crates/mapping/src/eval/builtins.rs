@@ -85,7 +85,7 @@ impl<'a> Eval<'a> {
                 "responseOverride",
                 "apiId",
             ],
-            Builtin::Identity => &["sourceIp", "userAgent"],
+            Builtin::Identity => &["sourceIp", "userAgent", "apiKey", "apiKeyId"],
             Builtin::ContextError => &[
                 "message",
                 "messageString",
