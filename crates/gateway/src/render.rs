@@ -52,7 +52,12 @@ pub fn main(args: &RenderArgs) -> anyhow::Result<()> {
         // Never used: nothing is signed.
         credentials: Credentials::fixed("render", "render", None),
     };
-    let api = std::sync::Arc::new(compile::compile(&loaded, &environment)?);
+    let mut api = compile::compile(&loaded, &environment)?;
+    // Keys are checked as the server checks them, but throttles and quotas
+    // start afresh in memory: a render must not reach Redis, nor count
+    // against a client's quota.
+    api.usage.store = None;
+    let api = std::sync::Arc::new(api);
     let request = method_request(args)?;
     let body = request.body.clone();
     let mut exchange = Exchange::new(&api, request, "render-request-id".to_string());

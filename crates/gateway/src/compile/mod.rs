@@ -7,6 +7,7 @@ mod integration;
 mod method;
 mod responses;
 mod settings;
+mod usage;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -83,6 +84,18 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
         .ok();
     let gateway_responses = responses::gateway_responses(loaded, &mut problems);
     method::check_validators(loaded, &mut problems);
+    let api_id = settings.api_id.clone().unwrap_or_else(|| {
+        let path = std::fs::canonicalize(&loaded.path).unwrap_or(loaded.path.clone());
+        short_id(&path.to_string_lossy())
+    });
+    // Replicas that share a Redis share state when they serve the same API
+    // and stage.
+    let mut usage = usage::UsageBuilder::new(
+        loaded,
+        environment,
+        format!("gateway:{api_id}:{}:", shared.stage.name),
+        &mut problems,
+    );
 
     let mut builder = Router::builder();
     let mut signers = integration::Signers::default();
@@ -96,6 +109,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             let validation = method::validation(raw, &at, &shared, &mut problems);
             let integration =
                 integration::compile(&raw.integration, &at, &shared, &mut signers, &mut problems);
+            let access = usage.access(path, verb, raw, &at, &mut problems);
             let (Some(validation), Some(integration), true) = (validation, integration, path_ok)
             else {
                 continue;
@@ -104,6 +118,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
                 resource_id: short_id(path),
                 validation,
                 integration,
+                access,
                 metrics: std::sync::OnceLock::new(),
             };
             if let Err(e) = builder.add(path, verb, Arc::new(compiled)) {
@@ -111,6 +126,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             }
         }
     }
+    let usage = usage.finish(&mut problems);
     let router = builder
         .try_build()
         .map_err(|e| problems.push(&["resources"], e.to_string()))
@@ -118,10 +134,8 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
     let limits = &config.limits;
     match (router, access_log) {
         (Some(router), Some(access_log)) if problems.list.is_empty() => Ok(Api {
-            id: settings.api_id.clone().unwrap_or_else(|| {
-                let path = std::fs::canonicalize(&loaded.path).unwrap_or(loaded.path.clone());
-                short_id(&path.to_string_lossy())
-            }),
+            id: api_id,
+            usage,
             access_log,
             router,
             limits: Limits {

@@ -2,19 +2,22 @@
 //! [`run`]:
 //!
 //! 1. **limits**: the URL and the headers within their limits (414, 431);
-//! 2. **route**: the method and path, under the stage's base path (404, 405),
-//!    then the body within its limit (413): an unknown path costs no body read;
-//! 3. **method request**: the request validator: required parameters and the
+//! 2. **route**: the method and path, under the stage's base path (404, 405);
+//! 3. **access**: the API key (403 `INVALID_API_KEY`), then the throttles and
+//!    the quota (429 `THROTTLED`, `QUOTA_EXCEEDED`) ([`access`]); then the
+//!    body within its limit (413): an unknown path or a refused client costs
+//!    no body read;
+//! 4. **method request**: the request validator: required parameters and the
 //!    body's model (400);
-//! 4. **integration request**: parameter mappings, the template picked by media
+//! 5. **integration request**: parameter mappings, the template picked by media
 //!    type or the body passed through (415), `$context.requestOverride`, the
 //!    template-injection guard (400); for an `http_proxy`, the method request
 //!    as it came with the mappings on top ([`proxy`]); for an `aws_proxy`, API
 //!    Gateway's proxy event ([`lambda_proxy`]);
-//! 5. **integration**: the [`Dispatch`] signs and sends (500 when credentials
+//! 6. **integration**: the [`Dispatch`] signs and sends (500 when credentials
 //!    are missing, 502 when unreachable, 504 on timeout), or, for `gateway
 //!    render`, captures the request instead;
-//! 6. **integration response**: the response selected by status code (by
+//! 7. **integration response**: the response selected by status code (by
 //!    `errorMessage` for a Lambda function error), its header mappings and
 //!    template, `$context.responseOverride`; with no integration responses,
 //!    the backend's status, content type and body; for a proxy, the backend's
@@ -26,6 +29,7 @@
 //! [`crate::gateway_response::fail`], the one place that logs it and turns it
 //! into a gateway response.
 
+mod access;
 mod dispatch;
 mod function_error;
 mod integration_request;
@@ -57,7 +61,12 @@ use crate::error::{GatewayError, ResponseType};
 pub struct Record {
     /// Set when an integration was called (never for a mock).
     pub integration: Option<IntegrationCall>,
+    /// Set when a throttle, a quota or the state store stopped or failed
+    /// the request.
+    pub limit: Option<LimitEvent>,
 }
+
+pub use access::LimitEvent;
 
 /// One integration call, as the access log and metrics see it.
 #[derive(Debug, Clone)]
@@ -105,7 +114,9 @@ pub async fn run(
     dispatch: &impl Dispatch,
 ) -> Result<Option<Response<Full<Bytes>>>, GatewayError> {
     route::check_limits(api, &exchange.request)?;
-    let routed = route::route(api, exchange, body).await?;
+    route::locate(api, exchange)?;
+    access::check(api, exchange, record).await?;
+    let routed = route::read_body(api, exchange, body).await?;
     let prepared = if routed.request.body.len() >= HEAVY_BODY_BYTES {
         prepare_elsewhere(api, &routed).await?
     } else {

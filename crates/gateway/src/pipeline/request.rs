@@ -102,6 +102,7 @@ impl Exchange {
             identity: Identity {
                 source_ip: request.source_ip.clone(),
                 user_agent: request.header("user-agent").unwrap_or_default().to_string(),
+                ..Identity::default()
             },
             ..Context::default()
         };

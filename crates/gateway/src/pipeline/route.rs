@@ -38,18 +38,40 @@ pub fn check_limits(api: &Api, request: &MethodRequest) -> Result<(), GatewayErr
     Ok(())
 }
 
-/// Routing, then the body within its limit (413): an unknown path costs no
-/// body read. The routed request is the only way later stages see it.
+/// Routing, then the body within its limit (413), as one stage: what
+/// callers without API keys or throttles need.
+#[cfg(test)]
 pub async fn route<'e>(
     api: &Api,
     exchange: &'e mut Exchange,
     body: impl ReadBody,
 ) -> Result<Routed<'e>, GatewayError> {
+    locate(api, exchange)?;
+    read_body(api, exchange, body).await
+}
+
+/// Routing: the method is kept on the exchange, so that any later failure
+/// (a 413 among them) is counted and logged under its route.
+pub fn locate(api: &Api, exchange: &mut Exchange) -> Result<(), GatewayError> {
     let found = find(api, exchange)?;
-    // Kept before the body is read, so that a 413 is counted and logged
-    // under its route.
-    let route = &*exchange.route.insert(found);
+    exchange.route = Some(found);
+    Ok(())
+}
+
+/// The body within its limit (413), read only once the request is routed,
+/// authorized and admitted: an unknown path or a throttled client costs no
+/// body read. The routed request is the only way later stages see it.
+pub async fn read_body<'e>(
+    api: &Api,
+    exchange: &'e mut Exchange,
+    body: impl ReadBody,
+) -> Result<Routed<'e>, GatewayError> {
     exchange.request.body = body.read(api.limits.max_body_bytes).await?;
+    let route = exchange.route.as_ref().ok_or_else(|| {
+        GatewayError::configuration(crate::error::Cause::Configuration(
+            "the body was read before routing".into(),
+        ))
+    })?;
     Ok(Routed {
         request: &exchange.request,
         context: &exchange.context,
