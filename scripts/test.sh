@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, the template conformance suite, and the
 # end-to-end tests that run the real gateway binary against moto server with
-# SigV4 signature checking on. Installs moto (pinned) first.
+# SigV4 signature checking on, and against redis-server for shared throttles.
+# Installs moto (pinned) and redis-server first.
 # Extra arguments go to `cargo test`, e.g. scripts/test.sh -- tutorial
 set -euo pipefail
 
@@ -9,4 +10,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 scripts/install-moto.sh
+scripts/install-redis.sh
 cargo test --workspace --locked "$@"

@@ -17,3 +17,4 @@ mod proxies;
 mod readme;
 mod render;
 mod support;
+mod usage_plans;
