@@ -127,6 +127,7 @@ resources:
         .env("PARTNER_A_KEY", KEY_A)
         .output()
         .unwrap();
+    assert!(validate.status.success(), "{validate:?}");
     let outputs = [
         gateway.process.log_text(),
         gateway.process.stdout_text(),

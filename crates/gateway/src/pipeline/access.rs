@@ -38,6 +38,9 @@ pub async fn check(
     let access = &method.access;
     let usage = &api.usage;
     let key = if access.api_key_required {
+        // API Gateway's HEADER key source. Its AUTHORIZER source (a Lambda
+        // authorizer's `usageIdentifierKey`) would hand its value to the
+        // same lookup, after the authorizer stage.
         let found = usage.keys.find(exchange.request.header("x-api-key"));
         let index = found.map_err(|refusal| invalid_key(usage, refusal))?;
         let key = &usage.keys.keys[index];
