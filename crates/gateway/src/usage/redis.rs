@@ -11,10 +11,12 @@
 //! clean themselves up.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::OnceCell;
 
 use super::bucket::{Limit, now_nanos};
 use super::keys::Secret;
@@ -106,7 +108,10 @@ thread_local! {
     // One connection per worker thread and store: each worker runs its own
     // single-threaded runtime, and a connection driven by another worker's
     // runtime would cost a cross-thread wake-up each way.
-    static CONNECTIONS: RefCell<Vec<(u64, ConnectionManager)>> = const { RefCell::new(Vec::new()) };
+    // The cell makes the requests that arrive while the first connection
+    // is being opened wait for it instead of each opening their own.
+    static CONNECTIONS: RefCell<Vec<(u64, Arc<OnceCell<ConnectionManager>>)>> =
+        const { RefCell::new(Vec::new()) };
 }
 
 impl RedisStore {
@@ -224,34 +229,32 @@ impl RedisStore {
     }
 
     /// This worker's connection, opened on first use. The connection
-    /// reconnects by itself after Redis comes back.
+    /// reconnects by itself after Redis comes back; a failed first opening
+    /// is tried again by a later request.
     async fn connection(&self) -> redis::RedisResult<ConnectionManager> {
-        let existing = CONNECTIONS.with(|all| {
-            all.borrow()
-                .iter()
-                .find(|(id, _)| *id == self.id)
-                .map(|(_, c)| c.clone())
-        });
-        if let Some(connection) = existing {
-            return Ok(connection);
-        }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            // Retries happen on later requests, after the rest period; a
-            // request never waits on more than one attempt.
-            .set_number_of_retries(1);
-        let connection = self
-            .client
-            .get_connection_manager_with_config(config)
-            .await?;
-        CONNECTIONS.with(|all| {
+        let cell = CONNECTIONS.with(|all| {
             let mut all = all.borrow_mut();
-            if !all.iter().any(|(id, _)| *id == self.id) {
-                all.push((self.id, connection.clone()));
+            match all.iter().find(|(id, _)| *id == self.id) {
+                Some((_, cell)) => cell.clone(),
+                None => {
+                    let cell = Arc::new(OnceCell::new());
+                    all.push((self.id, cell.clone()));
+                    cell
+                }
             }
         });
-        Ok(connection)
+        let connection = cell
+            .get_or_try_init(|| {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(self.timeout))
+                    .set_response_timeout(Some(self.timeout))
+                    // Retries happen on later requests, after the rest
+                    // period; a request never waits on more than one attempt.
+                    .set_number_of_retries(1);
+                self.client.get_connection_manager_with_config(config)
+            })
+            .await?;
+        Ok(connection.clone())
     }
 }
 
