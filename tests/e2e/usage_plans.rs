@@ -505,3 +505,59 @@ stage:
         );
     }
 }
+
+/// Without keys: the stage's throttle is each method's default, a method's
+/// own throttle replaces it, and each method has a bucket of its own.
+#[tokio::test]
+async fn stage_and_method_throttles_apply_without_keys() {
+    let backend = Recorder::start();
+    let config = write_config(
+        "keyless",
+        &format!(
+            r#"
+stage:
+  throttle: {{rate: 0.01, burst: 3}}
+resources:
+  /default:
+    GET:
+      integration: {{type: http, uri: '{0}/default'}}
+  /other:
+    GET:
+      integration: {{type: http, uri: '{0}/other'}}
+  /own:
+    GET:
+      throttle: {{rate: 0.01, burst: 1}}
+      integration: {{type: http, uri: '{0}/own'}}
+"#,
+            backend.url()
+        ),
+    );
+    let gateway = start(&config, Vec::new());
+    let mut statuses = Vec::new();
+    for path in ["/default", "/own", "/other"] {
+        let mut answered = Vec::new();
+        for _ in 0..4 {
+            let (status, body, _) = get(&gateway, path, None).await;
+            if status == 429 {
+                assert_eq!(body, json!({"message": "Too Many Requests"}));
+            }
+            answered.push(status);
+        }
+        statuses.push(answered);
+    }
+    assert_eq!(
+        statuses,
+        [
+            [200, 200, 200, 429],
+            [200, 429, 429, 429],
+            [200, 200, 200, 429],
+        ]
+    );
+    assert_eq!(backend.count(), 7);
+    assert_eq!(
+        gateway
+            .metric(r#"gateway_throttled_requests_total{scope="method"}"#)
+            .await,
+        5.0
+    );
+}
