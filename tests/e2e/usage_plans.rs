@@ -379,7 +379,7 @@ async fn a_quota_in_memory_holds_across_a_reload() {
 }
 
 #[tokio::test]
-async fn redis_stopped_mid_run_applies_the_policy_and_logs_it() {
+async fn redis_stopped_mid_run_applies_the_policy_and_logs_it_until_it_is_back() {
     let mut redis = Redis::start();
     let backend = Recorder::start();
     let gateway = |policy: &str| {
@@ -418,6 +418,18 @@ async fn redis_stopped_mid_run_applies_the_policy_and_logs_it() {
         1.0
     );
     assert_eq!(backend.count(), 3, "the denied request reached nothing");
+
+    // Redis back: after the rest that follows a failure, requests use it
+    // again, the fail-closed gateway's included.
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        if get(&closed, "/things", Some(KEY_A)).await.0 == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", closed.process.log_text());
+    }
 }
 
 /// What keys and throttles cost per request, measured: the same mock route

@@ -11,16 +11,13 @@ pub struct Redis {
     pub process: Process,
     /// `redis://127.0.0.1:<port>`.
     pub url: String,
+    port: u16,
 }
 
 impl Redis {
     /// Starts a Redis that keeps nothing on disk. Fails, never skips, when
     /// `redis-server` is missing.
     pub fn start() -> Self {
-        let server = which("redis-server").unwrap_or_else(|| {
-            panic!("redis-server is not installed: run `scripts/install-redis.sh` (scripts/test.sh does)")
-        });
-        let dir = tempdir("redis");
         // Redis cannot report a port the kernel chose: take a free one and
         // hand it over. Another process could take it in between; none of
         // this suite's do.
@@ -28,6 +25,20 @@ impl Redis {
             .and_then(|l| l.local_addr())
             .unwrap()
             .port();
+        Self::start_on(port)
+    }
+
+    /// Starts a fresh, empty server on the port of this one, which must
+    /// have stopped.
+    pub fn restart(&mut self) {
+        *self = Self::start_on(self.port);
+    }
+
+    fn start_on(port: u16) -> Self {
+        let server = which("redis-server").unwrap_or_else(|| {
+            panic!("redis-server is not installed: run `scripts/install-redis.sh` (scripts/test.sh does)")
+        });
+        let dir = tempdir("redis");
         let (process, ()) = Process::spawn(
             "redis",
             Command::new(server)
@@ -42,6 +53,7 @@ impl Redis {
         Self {
             process,
             url: format!("redis://127.0.0.1:{port}"),
+            port,
         }
     }
 
