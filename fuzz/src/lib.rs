@@ -63,6 +63,7 @@ pub fn context() -> Context {
         identity: Identity {
             source_ip: "192.0.2.1".into(),
             user_agent: "curl/8".into(),
+            ..Identity::default()
         },
         error: Some(ErrorContext {
             message: "Forbidden \"x\"".into(),

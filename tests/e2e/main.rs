@@ -21,3 +21,4 @@ mod readme;
 mod render;
 mod support;
 mod template_cases;
+mod usage_plans;

@@ -30,3 +30,4 @@ pub mod run;
 pub mod server;
 pub mod settings;
 mod time;
+pub mod usage;

@@ -50,6 +50,14 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
     for warning in &api.warnings {
         tracing::warn!("{warning}");
     }
+    if let Some(store) = &api.usage.store {
+        tracing::info!(
+            "throttles and quotas in Redis at {} (on_redis_error: {:?}, timeout {} ms)",
+            store.url_shown,
+            store.policy,
+            store.timeout.as_millis()
+        );
+    }
     let settings = api.settings.clone();
     let listen = options.listen.unwrap_or(settings.listen);
     let admin_listen = options.admin_listen.or(settings.admin_listen);
@@ -133,7 +141,9 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
     let admin_task = admin_listener.map(|listener| {
         let address = listener.local_addr().ok();
         if let Some(address) = address {
-            tracing::info!("admin endpoints on http://{address} (/health, /ready, /metrics)");
+            tracing::info!(
+                "admin endpoints on http://{address} (/health, /ready, /metrics, /usage)"
+            );
         }
         // The admin listener outlives the workers, so that `/ready` answers
         // 503 while they drain.
@@ -141,7 +151,7 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
         tokio::spawn(admin::serve(
             listener,
             readiness.clone(),
-            metrics.clone(),
+            shared.clone(),
             async move {
                 let mut stopped = stopped;
                 let _ = stopped.wait_for(|stop| *stop).await;
@@ -230,7 +240,7 @@ impl Running {
         let started = Instant::now();
         let compiled = Loaded::from_file(&self.config)
             .and_then(|loaded| compile::compile(&loaded, &self.environment));
-        let api = match compiled {
+        let mut api = match compiled {
             Ok(api) => api,
             Err(error) => {
                 shared.metrics.reload(false);
@@ -244,6 +254,17 @@ impl Running {
         self.warn_about_restart_only_changes(&api);
         let old = shared.api.load();
         let (added, removed) = route_changes(&old, &api);
+        // Buckets and quota counters whose limits did not change carry on:
+        // a reload neither refills a throttled client's bucket nor hands out
+        // a fresh quota. Changed limits start afresh.
+        let (buckets, counters) = api.usage.adopt(&old.usage);
+        if !api.usage.buckets.is_empty() || !api.usage.quotas.is_empty() {
+            tracing::info!(
+                "throttle state kept across the reload: {buckets} of {} buckets, {counters} of {} quota counters (the others are new or changed their limits)",
+                api.usage.buckets.len(),
+                api.usage.quotas.len()
+            );
+        }
         let routes = api.router.len();
         shared.api.store(Arc::new(api));
         shared.metrics.reload(true);

@@ -8,6 +8,7 @@ mod integration;
 mod method;
 mod responses;
 mod settings;
+mod usage;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -86,6 +87,18 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
     let gateway_responses = responses::gateway_responses(loaded, &mut problems);
     let binary_media_types = binary_media_types(loaded, &mut problems);
     method::check_validators(loaded, &mut problems);
+    let api_id = settings.api_id.clone().unwrap_or_else(|| {
+        let path = std::fs::canonicalize(&loaded.path).unwrap_or(loaded.path.clone());
+        short_id(&path.to_string_lossy())
+    });
+    // Replicas that share a Redis share state when they serve the same API
+    // and stage.
+    let mut usage = usage::UsageBuilder::new(
+        loaded,
+        environment,
+        format!("gateway:{api_id}:{}:", shared.stage.name),
+        &mut problems,
+    );
 
     let mut builder = Router::builder();
     let mut signers = integration::Signers::default();
@@ -102,6 +115,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             let integration =
                 integration::compile(&raw.integration, &at, &shared, &mut signers, &mut problems);
             let authorization = auth::method_authorization(raw, &at, &authorizers, &mut problems);
+            let access = usage.access(path, verb, raw, &at, &mut problems);
             let (Some(validation), Some(integration), Some(authorization), true) =
                 (validation, integration, authorization, path_ok)
             else {
@@ -112,6 +126,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
                 validation,
                 integration,
                 authorization,
+                access,
                 metrics: std::sync::OnceLock::new(),
             };
             if let Err(e) = builder.add(path, verb, Arc::new(compiled)) {
@@ -119,6 +134,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             }
         }
     }
+    let usage = usage.finish(&mut problems);
     let router = builder
         .try_build()
         .map_err(|e| problems.push(&["resources"], e.to_string()))
@@ -126,10 +142,8 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
     let limits = &config.limits;
     match (router, access_log) {
         (Some(router), Some(access_log)) if problems.list.is_empty() => Ok(Api {
-            id: settings.api_id.clone().unwrap_or_else(|| {
-                let path = std::fs::canonicalize(&loaded.path).unwrap_or(loaded.path.clone());
-                short_id(&path.to_string_lossy())
-            }),
+            id: api_id,
+            usage,
             access_log,
             router,
             limits: Limits {

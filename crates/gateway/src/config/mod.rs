@@ -290,8 +290,8 @@ mod tests {
         let expected = [
             "1:1: : unknown field `colour`, expected one of `listen`,",
             "9:13: resources./s.GET.integration.responses.0: unknown field `shade`, expected one of `selection_pattern`, `status`, `response_parameters`, `response_templates`",
-            "10:7: resources./s.GET: unknown field `extra`, expected one of `request_parameters`, `request_validator`, `request_models`, `integration`",
-            "12:3: stage: unknown field `nmae`, expected one of `name`, `base_path`, `variables`",
+            "10:7: resources./s.GET: unknown field `extra`, expected one of `api_key_required`, `throttle`, `request_parameters`, `request_validator`, `request_models`, `integration`",
+            "12:3: stage: unknown field `nmae`, expected one of `name`, `base_path`, `variables`, `throttle`",
         ];
         assert_eq!(lines.len(), expected.len(), "{lines:#?}");
         for (line, expected) in lines.iter().zip(expected) {

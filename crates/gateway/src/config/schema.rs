@@ -59,6 +59,16 @@ pub struct Config {
     /// (`DEFAULT_4XX`, `BAD_REQUEST_BODY`, ...).
     #[serde(default)]
     pub gateway_responses: BTreeMap<String, GatewayResponseConfig>,
+    /// API keys, by name (the name is `$context.identity.apiKeyId`). Methods
+    /// with `api_key_required: true` take only these, sent in `x-api-key`.
+    #[serde(default)]
+    pub api_keys: BTreeMap<String, ApiKeyConfig>,
+    /// Usage plans, by name: the keys each one holds, their throttle and quota.
+    #[serde(default)]
+    pub usage_plans: BTreeMap<String, UsagePlanConfig>,
+    /// Where throttle and quota state lives. Default: in the gateway's memory.
+    #[serde(default)]
+    pub state: StateConfig,
     /// The media types whose payloads are binary, API Gateway's
     /// `binaryMediaTypes`: `type/subtype`, `type/*` or `*/*`, compared without
     /// case. A request is binary when its `Content-Type` matches; an answer
@@ -258,6 +268,11 @@ pub struct StageConfig {
     /// integration settings.
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
+    /// The default throttle of every method: each method has a bucket of its
+    /// own with these limits, shared by all its clients, unless it sets its
+    /// own `throttle`. Default: none.
+    #[serde(default)]
+    pub throttle: Option<ThrottleConfig>,
 }
 
 impl Default for StageConfig {
@@ -266,6 +281,7 @@ impl Default for StageConfig {
             name: default_stage_name(),
             base_path: false,
             variables: BTreeMap::new(),
+            throttle: None,
         }
     }
 }
@@ -304,6 +320,14 @@ pub struct GatewayResponseConfig {
 /// One method of a resource, e.g. `GET` on `/streams`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MethodConfig {
+    /// Refuse requests without a valid, enabled API key in `x-api-key` (403
+    /// `INVALID_API_KEY`), and apply the key's usage plan. Default false.
+    #[serde(default)]
+    pub api_key_required: bool,
+    /// This method's throttle, for all its clients together, instead of
+    /// `stage.throttle`. Default: `stage.throttle`.
+    #[serde(default)]
+    pub throttle: Option<ThrottleConfig>,
     /// Declared method request parameters:
     /// `method.request.{path,querystring,header}.<name>` → required (true/false).
     #[serde(default)]
@@ -690,4 +714,123 @@ pub struct CorsConfig {
 pub enum Origins {
     One(String),
     List(Vec<String>),
+}
+
+/// A token bucket: `rate` requests per second on average, `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct ThrottleConfig {
+    /// Requests per second the bucket refills with: 0 or more, fractions
+    /// allowed (`0.5` is one request every two seconds). 0 refuses every
+    /// request, as in API Gateway.
+    pub rate: f64,
+    /// The bucket's size: how many requests may pass at once after a quiet
+    /// spell. At least 1 unless `rate` is 0.
+    pub burst: u64,
+}
+
+/// One entry of `api_keys:`. Exactly one of `value_env`, `value_file` and
+/// `value` gives the key's value.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiKeyConfig {
+    /// The environment variable holding the key.
+    #[serde(default)]
+    pub value_env: Option<String>,
+    /// A file holding the key (a trailing line break is ignored); read at
+    /// start and on every reload.
+    #[serde(default)]
+    pub value_file: Option<String>,
+    /// The key itself, inline: for tests and examples, not for secrets.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// A disabled key is refused like an unknown one. Default true.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+/// One entry of `usage_plans:`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UsagePlanConfig {
+    /// The keys (names from `api_keys`) the plan applies to. A key belongs
+    /// to at most one plan; a key in no plan is refused, as in API Gateway.
+    #[serde(default)]
+    pub api_keys: Vec<String>,
+    /// Each key's throttle: a bucket per key. Default: none.
+    #[serde(default)]
+    pub throttle: Option<ThrottleConfig>,
+    /// Each key's quota. Default: none.
+    #[serde(default)]
+    pub quota: Option<QuotaConfig>,
+    /// Per-method throttles for each key, by `"METHOD /resource/path"` as
+    /// in `resources`, applied before the plan's `throttle`.
+    #[serde(default)]
+    pub method_throttles: BTreeMap<String, ThrottleConfig>,
+}
+
+/// `quota:` of a usage plan: at most `limit` requests per key per period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct QuotaConfig {
+    /// Requests per period, 1 or more.
+    pub limit: u64,
+    /// `day`, `week` or `month`, in UTC.
+    pub period: QuotaPeriod,
+    /// Where each period starts, from its natural start: hours after
+    /// midnight for `day` (0-23), days after Sunday for `week` (0-6, so 1
+    /// starts weeks on Monday), days after the 1st for `month` (0-27).
+    /// Default 0.
+    #[serde(default)]
+    pub offset: u32,
+}
+
+/// A quota's period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuotaPeriod {
+    Day,
+    Week,
+    Month,
+}
+
+/// `state:`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StateConfig {
+    /// `redis://host:port[/db]` or `rediss://` (TLS): keep throttles and
+    /// quotas in this Redis, shared by every replica that uses it, quotas
+    /// kept across restarts. Default: none, and state is in memory, for this
+    /// process only.
+    #[serde(default)]
+    pub redis_url: Option<String>,
+    /// What happens to a request when Redis cannot answer in time: `allow`
+    /// (the default: it passes unthrottled) or `deny` (503). Each such
+    /// request is logged and counted.
+    #[serde(default)]
+    pub on_redis_error: OnRedisError,
+    /// How long a request waits for Redis, in milliseconds: 1 to 10,000.
+    /// Default 100.
+    #[serde(default = "default_redis_timeout_ms")]
+    pub redis_timeout_ms: u64,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            on_redis_error: OnRedisError::default(),
+            redis_timeout_ms: default_redis_timeout_ms(),
+        }
+    }
+}
+
+fn default_redis_timeout_ms() -> u64 {
+    100
+}
+
+/// `on_redis_error:`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnRedisError {
+    /// Fail open: the request passes without throttle or quota.
+    #[default]
+    Allow,
+    /// Fail closed: 503.
+    Deny,
 }

@@ -181,7 +181,12 @@ pub fn load(
         // Never used: nothing is signed.
         credentials: Credentials::fixed("render", "render", None),
     };
-    compile::compile(&loaded, &environment)
+    let mut api = compile::compile(&loaded, &environment)?;
+    // Keys are checked as the server checks them, but throttles and quotas
+    // start afresh in memory: a render must not reach Redis, nor count
+    // against a client's quota.
+    api.usage.store = None;
+    Ok(api)
 }
 
 /// The environment as a render reads it: the region, as `gateway run` reads
