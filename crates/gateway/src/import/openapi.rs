@@ -81,18 +81,30 @@ impl Origin {
         self.locations.as_ref()?.key(&path)
     }
 
-    /// A problem with `at`, named by its pointer and place.
+    /// Where the value of `at` starts in the file, or its key's place.
+    pub fn value_location<S: AsRef<str>>(&self, at: &[S]) -> Option<Location> {
+        let path = self.file_path(at);
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        self.locations.as_ref()?.value(&path)
+    }
+
+    /// A problem with the value of `at`, named by its pointer and place.
     pub fn problem<S: AsRef<str>>(&self, at: &[S], message: impl Into<String>) -> Problem {
+        Problem {
+            key: self.pointer(at),
+            location: self.value_location(at),
+            message: message.into(),
+        }
+    }
+
+    /// A warning about the key `at`: `file:line:column: pointer: message`.
+    pub fn warning<S: AsRef<str>>(&self, at: &[S], message: impl Into<String>) -> String {
         Problem {
             key: self.pointer(at),
             location: self.location(at),
             message: message.into(),
         }
-    }
-
-    /// A warning about `at`: `file:line:column: pointer: message`.
-    pub fn warning<S: AsRef<str>>(&self, at: &[S], message: impl Into<String>) -> String {
-        self.problem(at, message).in_file(&self.path)
+        .in_file(&self.path)
     }
 
     fn file_path<S: AsRef<str>>(&self, at: &[S]) -> Vec<String> {
@@ -293,6 +305,10 @@ fn convert(
         inline_models: BTreeMap::new(),
     };
     let config = converter.config();
+    // In file order, as gateway.yaml's problems are; those without a place last.
+    converter
+        .problems
+        .sort_by_key(|p| p.location.map_or((usize::MAX, 0), |l| (l.line, l.column)));
     if converter.problems.is_empty() {
         Ok(Converted {
             config,
@@ -705,12 +721,17 @@ impl<'a> Converter<'a> {
             return None;
         };
         let integration_at = at(here, "x-amazon-apigateway-integration");
-        let integration = self.integration(raw_integration, &integration_at, &method_at)?;
+        // The rest of the method is read even when its integration is bad,
+        // so that one run reports every problem.
+        let integration = self.integration(raw_integration, &integration_at, &method_at);
         let mut method = MethodConfig {
             request_parameters: BTreeMap::new(),
             request_validator: None,
             request_models: BTreeMap::new(),
-            integration,
+            integration: integration.clone().unwrap_or_else(|| IntegrationConfig {
+                kind: IntegrationType::Mock,
+                ..empty_integration()
+            }),
             authorization: AuthorizationType::None,
             authorizer: None,
             authorization_scopes: Vec::new(),
@@ -806,7 +827,7 @@ impl<'a> Converter<'a> {
         if let Some((security, security_at)) = security {
             self.security(security, &security_at, &mut method, authorizers);
         }
-        Some(method)
+        integration.map(|_| method)
     }
 
     fn aws_iam(&mut self, here: &[String]) {
@@ -841,6 +862,28 @@ enum Scheme {
     AwsIam,
     /// Something else, already warned about where it is defined.
     Unsupported,
+}
+
+/// An integration with API Gateway's defaults.
+fn empty_integration() -> IntegrationConfig {
+    IntegrationConfig {
+        kind: IntegrationType::Mock,
+        service: None,
+        action: None,
+        path: None,
+        uri: None,
+        credentials: None,
+        http_method: None,
+        request_parameters: BTreeMap::new(),
+        request_templates: BTreeMap::new(),
+        // API Gateway's default, not gateway.yaml's: a definition that
+        // does not say keeps the behaviour it has there.
+        passthrough_behavior: PassthroughBehavior::WhenNoMatch,
+        timeout_ms: 29_000,
+        json_guard: Default::default(),
+        content_handling: None,
+        responses: Vec::new(),
+    }
 }
 
 /// The integration's type, as API Gateway writes it in either case.
@@ -900,21 +943,7 @@ impl Converter<'_> {
         };
         let mut integration = IntegrationConfig {
             kind,
-            service: None,
-            action: None,
-            path: None,
-            uri: None,
-            credentials: None,
-            http_method: None,
-            request_parameters: BTreeMap::new(),
-            request_templates: BTreeMap::new(),
-            // API Gateway's default, not gateway.yaml's: a definition that
-            // does not say keeps the behaviour it has there.
-            passthrough_behavior: PassthroughBehavior::WhenNoMatch,
-            timeout_ms: 29_000,
-            json_guard: Default::default(),
-            content_handling: None,
-            responses: Vec::new(),
+            ..empty_integration()
         };
         let proxy = matches!(kind, IntegrationType::AwsProxy | IntegrationType::HttpProxy);
         let mut trail: Vec<(Vec<String>, At)> = vec![(
@@ -1070,9 +1099,10 @@ impl Converter<'_> {
                 let field = at(&there, key);
                 match key.as_str() {
                     "statusCode" => {
+                        // A bad status is reported as such, not as a missing one.
+                        has_status = true;
                         if let Some(status) = self.status(value, &field) {
                             config.status = status;
-                            has_status = true;
                         }
                         own_trail.push((vec!["status".to_string()], field));
                     }
