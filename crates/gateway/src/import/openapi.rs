@@ -801,14 +801,7 @@ impl<'a> Converter<'a> {
                         );
                     }
                 }
-                GATEWAY_EXTENSION => {
-                    if let Some(guard) = value_at(value, "json_guard") {
-                        match serde_json::from_value(guard.clone()) {
-                            Ok(guard) => method.integration.json_guard = guard,
-                            Err(e) => self.problem(&at(&field, "json_guard"), e.to_string()),
-                        }
-                    }
-                }
+                GATEWAY_EXTENSION => self.method_settings(value, &field, &mut method),
                 "callbacks" => self.warn(&field, "callbacks are not supported; ignored"),
                 other if other.starts_with("x-amazon-apigateway-") => self.warn(
                     &field,
@@ -828,6 +821,36 @@ impl<'a> Converter<'a> {
             self.security(security, &security_at, &mut method, authorizers);
         }
         integration.map(|_| method)
+    }
+
+    /// An operation's `x-gateway`: what only this gateway has, in
+    /// gateway.yaml's keys.
+    fn method_settings(&mut self, value: &Value, here: &[String], method: &mut MethodConfig) {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Settings {
+            #[serde(default)]
+            json_guard: Option<crate::config::JsonGuard>,
+            #[serde(default)]
+            authorization: Option<AuthorizationType>,
+            #[serde(default)]
+            authorizer: Option<String>,
+            #[serde(default)]
+            authorization_scopes: Vec<String>,
+        }
+        match serde_json::from_value::<Settings>(value.clone()) {
+            Ok(settings) => {
+                if let Some(guard) = settings.json_guard {
+                    method.integration.json_guard = guard;
+                }
+                if let Some(authorization) = settings.authorization {
+                    method.authorization = authorization;
+                    method.authorizer = settings.authorizer;
+                    method.authorization_scopes = settings.authorization_scopes;
+                }
+            }
+            Err(e) => self.problem(here, format!("`{GATEWAY_EXTENSION}`: {e}")),
+        }
     }
 
     fn aws_iam(&mut self, here: &[String]) {
@@ -1062,8 +1085,10 @@ impl Converter<'_> {
         Some(integration)
     }
 
-    /// The integration responses, keyed by selection pattern. The default
-    /// response comes last: the gateway tries responses in order.
+    /// The integration responses, keyed by selection pattern, in the
+    /// document's order: the gateway tries patterns in order (and the
+    /// default only when none matches), so the first of two overlapping
+    /// patterns wins, as written.
     fn responses(
         &mut self,
         value: &Value,
@@ -1078,8 +1103,7 @@ impl Converter<'_> {
             );
             return Vec::new();
         };
-        let mut patterned = Vec::new();
-        let mut default = None;
+        let mut out = Vec::new();
         for (pattern, response) in map {
             let there = at(here, pattern);
             let Some(fields) = response.as_object() else {
@@ -1128,15 +1152,9 @@ impl Converter<'_> {
             if !has_status {
                 self.problem(&there, "an integration response needs a `statusCode`");
             }
-            if pattern == "default" {
-                default = Some((config, there, own_trail));
-            } else {
-                patterned.push((config, there, own_trail));
-            }
+            out.push((config, there, own_trail));
         }
-        patterned
-            .into_iter()
-            .chain(default)
+        out.into_iter()
             .enumerate()
             .map(|(index, (config, there, own_trail))| {
                 let mut base = config_at.to_vec();
@@ -1608,9 +1626,11 @@ impl<'a> Converter<'a> {
         let text = |key: &str| raw.get(key).and_then(Value::as_str).map(str::to_string);
         let kind = text("type").unwrap_or_default().to_ascii_lowercase();
         // A TOKEN authorizer and a user pool read the header the scheme names.
+        // `Authorization` is the gateway's default too.
         let header = scheme
             .get("name")
             .and_then(Value::as_str)
+            .filter(|h| !h.eq_ignore_ascii_case("Authorization"))
             .map(|h| format!("method.request.header.{h}"));
         let identity_source = text("identitySource")
             .map(|s| s.split(',').map(str::trim).collect::<Vec<_>>().join(","))
