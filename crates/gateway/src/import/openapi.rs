@@ -1943,9 +1943,9 @@ mod tests {
 
     #[test]
     fn unsupported_extensions_are_one_warning_each_and_unknown_schemes_an_error() {
-        let (config, warnings) = convert_yaml(&format!(
-            "openapi: 3.0.1\nx-amazon-apigateway-endpoint-configuration: {{types: [REGIONAL]}}\nx-amazon-apigateway-documentation: {{}}\nx-amazon-apigateway-minimum-compression-size: 0\npaths:\n  /s:\n    get:\n      security: [{{nobody: []}}]\n      x-amazon-apigateway-integration:\n        type: http\n        uri: http://example.com\n        cacheKeyParameters: [method.request.path.id]\n"
-        ));
+        let (config, warnings) = convert_yaml(
+            "openapi: 3.0.1\nx-amazon-apigateway-endpoint-configuration: {types: [REGIONAL]}\nx-amazon-apigateway-documentation: {}\nx-amazon-apigateway-minimum-compression-size: 0\npaths:\n  /s:\n    get:\n      security: [{nobody: []}]\n      x-amazon-apigateway-integration:\n        type: http\n        uri: http://example.com\n        cacheKeyParameters: [method.request.path.id]\n",
+        );
         assert_eq!(warnings.len(), 4, "{warnings:#?}");
         assert!(
             warnings[0].starts_with("api.yaml:2:1: /x-amazon-apigateway-endpoint-configuration:")
