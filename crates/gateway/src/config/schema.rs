@@ -7,10 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The whole file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     /// The address to listen on: an IP address and a port (`0.0.0.0:8080`,
     /// `[::]:8080`); host names are not resolved. Default `127.0.0.1:8080`;
@@ -94,7 +94,7 @@ fn default_shutdown_timeout_ms() -> u64 {
 }
 
 /// `admin:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AdminConfig {
     /// The address of the admin listener (health, readiness and metrics): an
     /// IP address and a port, different from `listen`. Default: none, and
@@ -104,7 +104,7 @@ pub struct AdminConfig {
 }
 
 /// `access_log:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessLogConfig {
     /// Write one line per request. Default true.
     #[serde(default = "default_true")]
@@ -142,7 +142,7 @@ fn default_access_log_destination() -> String {
 }
 
 /// `api:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ApiConfig {
     /// `$context.apiId`: 1 to 64 letters, digits, `-` or `_`. Default: none.
     #[serde(default)]
@@ -153,7 +153,7 @@ pub struct ApiConfig {
 }
 
 /// `aws:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AwsConfig {
     /// The region of the AWS services. Default: `AWS_REGION`, then
     /// `AWS_DEFAULT_REGION`.
@@ -167,7 +167,7 @@ pub struct AwsConfig {
 }
 
 /// `limits:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LimitsConfig {
     /// The largest request body accepted, in bytes. Default 10 MB (10,485,760),
     /// API Gateway's payload limit. A larger body gets 413 without being read.
@@ -253,7 +253,7 @@ fn default_max_url_bytes() -> usize {
 }
 
 /// `stage:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageConfig {
     /// The stage name, `$context.stage`. Letters, digits, `-` and `_`, at most
     /// 128 characters. Default `local`.
@@ -291,7 +291,7 @@ fn default_stage_name() -> String {
 }
 
 /// One entry of `request_validators:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RequestValidatorConfig {
     /// Check the body against the method's model for its content type. Default false.
     #[serde(default)]
@@ -302,7 +302,7 @@ pub struct RequestValidatorConfig {
 }
 
 /// One entry of `gateway_responses:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GatewayResponseConfig {
     /// The status. Default: the response type's (or DEFAULT_4XX/5XX's).
     #[serde(default)]
@@ -318,7 +318,7 @@ pub struct GatewayResponseConfig {
 }
 
 /// One method of a resource, e.g. `GET` on `/streams`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MethodConfig {
     /// Refuse requests without a valid, enabled API key in `x-api-key` (403
     /// `INVALID_API_KEY`), and apply the key's usage plan. Default false.
@@ -356,7 +356,7 @@ pub struct MethodConfig {
 }
 
 /// The integration request and responses of a method.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IntegrationConfig {
     /// `aws` (an AWS service, SigV4-signed), `http` (any HTTP backend),
     /// `mock` (no backend), `http_proxy` (any HTTP backend, the request and
@@ -448,7 +448,7 @@ fn default_timeout_ms() -> u64 {
 }
 
 /// `type:` of an integration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IntegrationType {
     /// An AWS service, called with a SigV4-signed request.
@@ -470,7 +470,7 @@ pub enum IntegrationType {
 }
 
 /// API Gateway's passthroughBehavior.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PassthroughBehavior {
     /// Pass the body through when the API has no template for its media type.
@@ -485,7 +485,7 @@ pub enum PassthroughBehavior {
 }
 
 /// `content_handling:` of an integration or an integration response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContentHandling {
     /// A binary payload becomes its base64 text; text stays as it is.
@@ -496,7 +496,7 @@ pub enum ContentHandling {
 }
 
 /// `json_guard:` of an integration.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonGuard {
     /// On for JSON bodies: when the integration request's Content-Type is
@@ -510,7 +510,7 @@ pub enum JsonGuard {
 }
 
 /// One integration response.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IntegrationResponseConfig {
     /// A regular expression that must match the whole backend status code, e.g.
     /// `4\d{2}`; for a Lambda function error (an Invoke answer with
@@ -569,6 +569,21 @@ impl<'a> IntoIterator for &'a ResourceConfig {
     }
 }
 
+/// Written back as read: the methods by verb, and `cors` beside them.
+impl Serialize for ResourceConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(cors) = &self.cors {
+            map.serialize_entry("cors", cors)?;
+        }
+        for (verb, method) in &self.methods {
+            map.serialize_entry(verb, method)?;
+        }
+        map.end()
+    }
+}
+
 impl<'de> Deserialize<'de> for ResourceConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
@@ -602,7 +617,7 @@ impl<'de> Deserialize<'de> for ResourceConfig {
 }
 
 /// `authorization:` of a method, API Gateway's `authorizationType`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorizationType {
     /// Anyone may call.
@@ -617,7 +632,7 @@ pub enum AuthorizationType {
 }
 
 /// One entry of `authorizers:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthorizerConfig {
     /// `cognito_user_pools` or `jwt` (JWTs of a user pool or of any OIDC
     /// issuer), `token` or `request` (a Lambda authorizer), or `aws_iam`
@@ -670,7 +685,7 @@ fn default_authorizer_ttl() -> u64 {
 }
 
 /// `type:` of an authorizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorizerType {
     CognitoUserPools,
@@ -681,7 +696,7 @@ pub enum AuthorizerType {
 }
 
 /// `cors:` of the API or of a resource.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CorsConfig {
     /// The origins allowed to read responses: a list of
     /// `scheme://host[:port]`, or `*` for any.
@@ -709,7 +724,7 @@ pub struct CorsConfig {
 }
 
 /// `allow_origins`: `*` or a list.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Origins {
     One(String),
@@ -717,7 +732,7 @@ pub enum Origins {
 }
 
 /// A token bucket: `rate` requests per second on average, `burst` at once.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ThrottleConfig {
     /// Requests per second the bucket refills with: 0 or more, fractions
     /// allowed (`0.5` is one request every two seconds). 0 refuses every
@@ -730,7 +745,7 @@ pub struct ThrottleConfig {
 
 /// One entry of `api_keys:`. Exactly one of `value_env`, `value_file` and
 /// `value` gives the key's value.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApiKeyConfig {
     /// The environment variable holding the key.
     #[serde(default)]
@@ -748,7 +763,7 @@ pub struct ApiKeyConfig {
 }
 
 /// One entry of `usage_plans:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct UsagePlanConfig {
     /// The keys (names from `api_keys`) the plan applies to. A key belongs
     /// to at most one plan; a key in no plan is refused, as in API Gateway.
@@ -767,7 +782,7 @@ pub struct UsagePlanConfig {
 }
 
 /// `quota:` of a usage plan: at most `limit` requests per key per period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuotaConfig {
     /// Requests per period, 1 or more.
     pub limit: u64,
@@ -782,7 +797,7 @@ pub struct QuotaConfig {
 }
 
 /// A quota's period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum QuotaPeriod {
     Day,
@@ -791,7 +806,7 @@ pub enum QuotaPeriod {
 }
 
 /// `state:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StateConfig {
     /// `redis://host:port[/db]` or `rediss://` (TLS): keep throttles and
     /// quotas in this Redis, shared by every replica that uses it, quotas
@@ -825,7 +840,7 @@ fn default_redis_timeout_ms() -> u64 {
 }
 
 /// `on_redis_error:`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OnRedisError {
     /// Fail open: the request passes without throttle or quota.
