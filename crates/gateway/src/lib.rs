@@ -21,6 +21,7 @@ pub mod error;
 pub mod forwarded;
 pub mod framing;
 pub mod gateway_response;
+pub mod import;
 pub mod json_guard;
 pub mod metrics;
 pub mod pipeline;

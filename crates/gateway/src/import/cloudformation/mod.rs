@@ -1,0 +1,6 @@
+//! CloudFormation and SAM templates (and `cdk synth` output).
+
+mod intrinsics;
+mod limits;
+mod references;
+mod template;
