@@ -31,6 +31,8 @@ pub struct Options {
     /// Overrides `admin.listen` in the file.
     pub admin_listen: Option<SocketAddr>,
     pub workers: Option<usize>,
+    /// The import flags, for a definition that is not gateway.yaml.
+    pub import: crate::import::ImportOptions,
 }
 
 /// Runs the gateway until SIGTERM or SIGINT, then drains in-flight requests.
@@ -39,7 +41,7 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
     // Installed first: a SIGHUP or SIGTERM during start-up is handled, not fatal.
     let mut signals = Signals::install()?;
 
-    let loaded = Loaded::from_file(&options.config)?;
+    let loaded = Loaded::from_file_with(&options.config, &options.import)?;
     let region = compile::region(&loaded, read_env).unwrap_or_default();
     let credentials = Credentials::default_chain(&region).await;
     let environment = Environment {
@@ -166,6 +168,7 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
 
     let mut running = Running {
         config: options.config.clone(),
+        import: options.import.clone(),
         environment,
         started_with: settings.clone(),
     };
@@ -218,6 +221,7 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
 /// changes need a restart.
 struct Running {
     config: PathBuf,
+    import: crate::import::ImportOptions,
     environment: Environment,
     started_with: crate::settings::Settings,
 }
@@ -228,7 +232,7 @@ impl Running {
     /// failure the old API keeps serving.
     fn reload(&mut self, shared: &Shared) {
         let started = Instant::now();
-        let compiled = Loaded::from_file(&self.config)
+        let compiled = Loaded::from_file_with(&self.config, &self.import)
             .and_then(|loaded| compile::compile(&loaded, &self.environment));
         let api = match compiled {
             Ok(api) => api,

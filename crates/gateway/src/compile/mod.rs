@@ -142,10 +142,12 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             gateway_responses,
             binary_media_types,
             settings,
-            warnings: problems
+            // The import's warnings first: they are about the file as written.
+            warnings: loaded
                 .warnings
                 .iter()
-                .map(|w| w.in_file(&loaded.path))
+                .cloned()
+                .chain(problems.warnings.iter().map(|w| w.in_file(&loaded.path)))
                 .collect(),
             cors,
         }),
@@ -303,7 +305,7 @@ impl Problems<'_> {
     /// A warning about the key at `path` itself.
     fn warn_key(&mut self, path: &[&str], message: String) {
         self.warnings.push(Problem {
-            key: path.join("."),
+            key: self.loaded.key_name(path),
             location: self.loaded.locations.key(path),
             message,
         });
@@ -311,7 +313,7 @@ impl Problems<'_> {
 
     fn push_at(&mut self, path: &[&str], location: Option<Location>, message: String) {
         self.list.push(Problem {
-            key: path.join("."),
+            key: self.loaded.key_name(path),
             location,
             message,
         });

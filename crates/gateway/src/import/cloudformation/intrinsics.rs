@@ -130,11 +130,6 @@ impl<'a> Resolver<'a> {
         self.value(node, 0)
     }
 
-    /// Resolves a node that must give a value.
-    pub fn resolve_some(&self, node: &Node) -> Result<Json> {
-        self.some(node, 0)
-    }
-
     /// Resolves a node that must give a string (numbers are written out, as
     /// CloudFormation does for properties of type String).
     pub fn resolve_string(&self, node: &Node) -> Result<String> {
