@@ -221,9 +221,16 @@ impl<'a> Import<'a> {
         }
     }
 
+    /// A warning names the key of the setting it is about, where the
+    /// template has one; a problem names the value at fault.
     fn note_warning(&self, note: &Note) -> String {
-        self.problem(note.pos, &note.pointer, &note.message)
-            .in_file(self.path)
+        let mut problem = self.problem(note.pos, &note.pointer, &note.message);
+        if note.pos.file == 0
+            && let Some(at) = self.key_location(&note.pointer)
+        {
+            problem.location = Some(at);
+        }
+        problem.in_file(self.path)
     }
 
     fn warn(&mut self, pos: Pos, pointer: String, message: String) {
@@ -280,7 +287,10 @@ impl<'a> Import<'a> {
             apis.iter()
                 .map(|(id, node)| {
                     let ty = node.get("Type").and_then(Node::as_str).unwrap_or("");
-                    format!("{id} ({ty}, line {})", node.pos.line)
+                    let line = self
+                        .key_location(&resource_pointer(id))
+                        .map_or(node.pos.line, |l| l.line);
+                    format!("{id} ({ty}, line {line})")
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -334,6 +344,14 @@ impl<'a> Import<'a> {
     ) -> Option<(Map<String, Json>, Origin, String, synth::Synthesis)> {
         let ty = api.get("Type").and_then(Node::as_str).unwrap_or("");
         let properties = api.get("Properties");
+        if let Some(node) = properties.filter(|p| p.as_map().is_none()) {
+            self.problems.push(self.problem(
+                node.pos,
+                &format!("{}/Properties", resource_pointer(id)),
+                "Properties must be a mapping",
+            ));
+            return None;
+        }
         let property = |name: &str| properties.and_then(|p| p.get(name));
         let (body_name, uri_name) = if ty == SERVERLESS_API {
             ("DefinitionBody", "DefinitionUri")
