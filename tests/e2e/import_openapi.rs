@@ -310,3 +310,117 @@ fn render_and_test_take_the_import_flags() {
     assert!(stdout.contains("?Action=PutRecord"), "{stdout}");
     assert!(stdout.contains(r#""PartitionKey": "p""#), "{stdout}");
 }
+
+/// `gateway export --config <config> --format <format>`, written to `name`
+/// in `dir`.
+fn export(config: &Path, format: &str, dir: &Path, name: &str) -> PathBuf {
+    let (code, stdout, stderr) = gateway(&[
+        "export",
+        "--config",
+        config.to_str().unwrap(),
+        "--format",
+        format,
+    ]);
+    assert_eq!(code, 0, "export of {}: {stderr}", config.display());
+    let path = dir.join(name);
+    std::fs::write(&path, stdout).unwrap();
+    path
+}
+
+#[test]
+fn a_round_trip_through_openapi_renders_every_tutorial_request_the_same() {
+    let dir = tempdir("round-trip");
+    let original = repo_root().join("gateway.yaml");
+    let openapi = export(&original, "openapi", &dir, "api.json");
+    let back = export(&openapi, "gateway-yaml", &dir, "gateway.yaml");
+    // The document API Gateway would import carries every integration.
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&openapi).unwrap()).unwrap();
+    assert_eq!(
+        doc["paths"]["/streams/{stream-name}/records"]["put"]["x-amazon-apigateway-integration"]["uri"],
+        "arn:aws:apigateway:us-east-1:kinesis:action/PutRecords"
+    );
+    let requests: [&[&str]; 8] = [
+        &["GET", "/streams"],
+        &["POST", "/streams/s", "-d", r#"{"ShardCount": 2}"#],
+        &["GET", "/streams/s"],
+        &["DELETE", "/streams/s"],
+        &[
+            "PUT",
+            "/streams/s/record",
+            "-d",
+            r#"{"Data": "x", "PartitionKey": "p"}"#,
+        ],
+        &[
+            "PUT",
+            "/streams/s/records",
+            "-d",
+            r#"{"records": [{"data": "x", "partition-key": "p"}]}"#,
+        ],
+        &["GET", "/streams/s/sharditerator?shard-id=shardId-0"],
+        &["GET", "/streams/s/records", "-H", "Shard-Iterator: it"],
+    ];
+    for request in requests {
+        let render = |config: &Path| {
+            let mut args = vec!["render", "--config", config.to_str().unwrap()];
+            args.extend_from_slice(request);
+            args.extend_from_slice(&[
+                "--request-time",
+                "2026-01-02T03:04:05Z",
+                "--response-status",
+                "400",
+                "--response-body",
+                "{}",
+            ]);
+            let (code, stdout, stderr) = gateway(&args);
+            assert_eq!(code, 0, "{request:?} on {}: {stderr}", config.display());
+            stdout
+        };
+        assert_eq!(render(&original), render(&back), "{request:?}");
+        assert_eq!(render(&original), render(&openapi), "{request:?}");
+    }
+    // And back again: the same document.
+    let again = export(&back, "openapi", &dir, "again.json");
+    assert_eq!(
+        std::fs::read_to_string(&again).unwrap(),
+        std::fs::read_to_string(&openapi).unwrap()
+    );
+}
+
+#[test]
+fn every_example_exports_to_openapi_and_back_unchanged() {
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    examples.sort();
+    assert!(!examples.is_empty());
+    for example in examples {
+        // Beside the example, so that files it names resolve the same.
+        let dir = example.parent().unwrap();
+        let name = format!(".export-{}.json", std::process::id());
+        let first = export(&example, "openapi", dir, &name);
+        let second = {
+            let (code, stdout, stderr) = gateway(&[
+                "export",
+                "--config",
+                first.to_str().unwrap(),
+                "--format",
+                "openapi",
+            ]);
+            let _ = std::fs::remove_file(&first);
+            assert_eq!(code, 0, "{}: {stderr}", example.display());
+            stdout
+        };
+        let (code, stdout, stderr) = gateway(&[
+            "export",
+            "--config",
+            example.to_str().unwrap(),
+            "--format",
+            "openapi",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(stdout, second, "{}", example.display());
+    }
+}

@@ -7,10 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The whole file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     /// The address to listen on: an IP address and a port (`0.0.0.0:8080`,
     /// `[::]:8080`); host names are not resolved. Default `127.0.0.1:8080`;
@@ -84,7 +84,7 @@ fn default_shutdown_timeout_ms() -> u64 {
 }
 
 /// `admin:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AdminConfig {
     /// The address of the admin listener (health, readiness and metrics): an
     /// IP address and a port, different from `listen`. Default: none, and
@@ -94,7 +94,7 @@ pub struct AdminConfig {
 }
 
 /// `access_log:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessLogConfig {
     /// Write one line per request. Default true.
     #[serde(default = "default_true")]
@@ -132,7 +132,7 @@ fn default_access_log_destination() -> String {
 }
 
 /// `api:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ApiConfig {
     /// `$context.apiId`: 1 to 64 letters, digits, `-` or `_`. Default: none.
     #[serde(default)]
@@ -143,7 +143,7 @@ pub struct ApiConfig {
 }
 
 /// `aws:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AwsConfig {
     /// The region of the AWS services. Default: `AWS_REGION`, then
     /// `AWS_DEFAULT_REGION`.
@@ -157,7 +157,7 @@ pub struct AwsConfig {
 }
 
 /// `limits:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LimitsConfig {
     /// The largest request body accepted, in bytes. Default 10 MB (10,485,760),
     /// API Gateway's payload limit. A larger body gets 413 without being read.
@@ -243,7 +243,7 @@ fn default_max_url_bytes() -> usize {
 }
 
 /// `stage:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageConfig {
     /// The stage name, `$context.stage`. Letters, digits, `-` and `_`, at most
     /// 128 characters. Default `local`.
@@ -275,7 +275,7 @@ fn default_stage_name() -> String {
 }
 
 /// One entry of `request_validators:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RequestValidatorConfig {
     /// Check the body against the method's model for its content type. Default false.
     #[serde(default)]
@@ -286,7 +286,7 @@ pub struct RequestValidatorConfig {
 }
 
 /// One entry of `gateway_responses:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GatewayResponseConfig {
     /// The status. Default: the response type's (or DEFAULT_4XX/5XX's).
     #[serde(default)]
@@ -302,7 +302,7 @@ pub struct GatewayResponseConfig {
 }
 
 /// One method of a resource, e.g. `GET` on `/streams`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MethodConfig {
     /// Declared method request parameters:
     /// `method.request.{path,querystring,header}.<name>` → required (true/false).
@@ -332,7 +332,7 @@ pub struct MethodConfig {
 }
 
 /// The integration request and responses of a method.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IntegrationConfig {
     /// `aws` (an AWS service, SigV4-signed), `http` (any HTTP backend),
     /// `mock` (no backend), `http_proxy` (any HTTP backend, the request and
@@ -424,7 +424,7 @@ fn default_timeout_ms() -> u64 {
 }
 
 /// `type:` of an integration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IntegrationType {
     /// An AWS service, called with a SigV4-signed request.
@@ -446,7 +446,7 @@ pub enum IntegrationType {
 }
 
 /// API Gateway's passthroughBehavior.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PassthroughBehavior {
     /// Pass the body through when the API has no template for its media type.
@@ -461,7 +461,7 @@ pub enum PassthroughBehavior {
 }
 
 /// `content_handling:` of an integration or an integration response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContentHandling {
     /// A binary payload becomes its base64 text; text stays as it is.
@@ -472,7 +472,7 @@ pub enum ContentHandling {
 }
 
 /// `json_guard:` of an integration.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonGuard {
     /// On for JSON bodies: when the integration request's Content-Type is
@@ -486,7 +486,7 @@ pub enum JsonGuard {
 }
 
 /// One integration response.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IntegrationResponseConfig {
     /// A regular expression that must match the whole backend status code, e.g.
     /// `4\d{2}`; for a Lambda function error (an Invoke answer with
@@ -545,6 +545,21 @@ impl<'a> IntoIterator for &'a ResourceConfig {
     }
 }
 
+/// Written back as read: the methods by verb, and `cors` beside them.
+impl Serialize for ResourceConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(cors) = &self.cors {
+            map.serialize_entry("cors", cors)?;
+        }
+        for (verb, method) in &self.methods {
+            map.serialize_entry(verb, method)?;
+        }
+        map.end()
+    }
+}
+
 impl<'de> Deserialize<'de> for ResourceConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
@@ -578,7 +593,7 @@ impl<'de> Deserialize<'de> for ResourceConfig {
 }
 
 /// `authorization:` of a method, API Gateway's `authorizationType`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorizationType {
     /// Anyone may call.
@@ -593,7 +608,7 @@ pub enum AuthorizationType {
 }
 
 /// One entry of `authorizers:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthorizerConfig {
     /// `cognito_user_pools` or `jwt` (JWTs of a user pool or of any OIDC
     /// issuer), `token` or `request` (a Lambda authorizer), or `aws_iam`
@@ -646,7 +661,7 @@ fn default_authorizer_ttl() -> u64 {
 }
 
 /// `type:` of an authorizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorizerType {
     CognitoUserPools,
@@ -657,7 +672,7 @@ pub enum AuthorizerType {
 }
 
 /// `cors:` of the API or of a resource.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CorsConfig {
     /// The origins allowed to read responses: a list of
     /// `scheme://host[:port]`, or `*` for any.
@@ -685,7 +700,7 @@ pub struct CorsConfig {
 }
 
 /// `allow_origins`: `*` or a list.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Origins {
     One(String),

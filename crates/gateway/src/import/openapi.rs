@@ -801,14 +801,7 @@ impl<'a> Converter<'a> {
                         );
                     }
                 }
-                GATEWAY_EXTENSION => {
-                    if let Some(guard) = value_at(value, "json_guard") {
-                        match serde_json::from_value(guard.clone()) {
-                            Ok(guard) => method.integration.json_guard = guard,
-                            Err(e) => self.problem(&at(&field, "json_guard"), e.to_string()),
-                        }
-                    }
-                }
+                GATEWAY_EXTENSION => self.method_settings(value, &field, &mut method),
                 "callbacks" => self.warn(&field, "callbacks are not supported; ignored"),
                 other if other.starts_with("x-amazon-apigateway-") => self.warn(
                     &field,
@@ -828,6 +821,36 @@ impl<'a> Converter<'a> {
             self.security(security, &security_at, &mut method, authorizers);
         }
         integration.map(|_| method)
+    }
+
+    /// An operation's `x-gateway`: what only this gateway has, in
+    /// gateway.yaml's keys.
+    fn method_settings(&mut self, value: &Value, here: &[String], method: &mut MethodConfig) {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Settings {
+            #[serde(default)]
+            json_guard: Option<crate::config::JsonGuard>,
+            #[serde(default)]
+            authorization: Option<AuthorizationType>,
+            #[serde(default)]
+            authorizer: Option<String>,
+            #[serde(default)]
+            authorization_scopes: Vec<String>,
+        }
+        match serde_json::from_value::<Settings>(value.clone()) {
+            Ok(settings) => {
+                if let Some(guard) = settings.json_guard {
+                    method.integration.json_guard = guard;
+                }
+                if let Some(authorization) = settings.authorization {
+                    method.authorization = authorization;
+                    method.authorizer = settings.authorizer;
+                    method.authorization_scopes = settings.authorization_scopes;
+                }
+            }
+            Err(e) => self.problem(here, format!("`{GATEWAY_EXTENSION}`: {e}")),
+        }
     }
 
     fn aws_iam(&mut self, here: &[String]) {
@@ -1062,8 +1085,10 @@ impl Converter<'_> {
         Some(integration)
     }
 
-    /// The integration responses, keyed by selection pattern. The default
-    /// response comes last: the gateway tries responses in order.
+    /// The integration responses, keyed by selection pattern, in the
+    /// document's order: the gateway tries patterns in order (and the
+    /// default only when none matches), so the first of two overlapping
+    /// patterns wins, as written.
     fn responses(
         &mut self,
         value: &Value,
@@ -1078,8 +1103,7 @@ impl Converter<'_> {
             );
             return Vec::new();
         };
-        let mut patterned = Vec::new();
-        let mut default = None;
+        let mut out = Vec::new();
         for (pattern, response) in map {
             let there = at(here, pattern);
             let Some(fields) = response.as_object() else {
@@ -1128,15 +1152,9 @@ impl Converter<'_> {
             if !has_status {
                 self.problem(&there, "an integration response needs a `statusCode`");
             }
-            if pattern == "default" {
-                default = Some((config, there, own_trail));
-            } else {
-                patterned.push((config, there, own_trail));
-            }
+            out.push((config, there, own_trail));
         }
-        patterned
-            .into_iter()
-            .chain(default)
+        out.into_iter()
             .enumerate()
             .map(|(index, (config, there, own_trail))| {
                 let mut base = config_at.to_vec();
@@ -1608,9 +1626,11 @@ impl<'a> Converter<'a> {
         let text = |key: &str| raw.get(key).and_then(Value::as_str).map(str::to_string);
         let kind = text("type").unwrap_or_default().to_ascii_lowercase();
         // A TOKEN authorizer and a user pool read the header the scheme names.
+        // `Authorization` is the gateway's default too.
         let header = scheme
             .get("name")
             .and_then(Value::as_str)
+            .filter(|h| !h.eq_ignore_ascii_case("Authorization"))
             .map(|h| format!("method.request.header.{h}"));
         let identity_source = text("identitySource")
             .map(|s| s.split(',').map(str::trim).collect::<Vec<_>>().join(","))
@@ -1766,4 +1786,188 @@ fn user_pool_issuer(arn: &str) -> Option<String> {
     let (_account, pool) = rest.split_once(":userpool/")?;
     (!region.is_empty() && !pool.is_empty())
         .then(|| format!("https://cognito-idp.{region}.amazonaws.com/{pool}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn convert_yaml(text: &str) -> (Result<Config, Vec<Problem>>, Vec<String>) {
+        convert_with(text, &ImportOptions::default())
+    }
+
+    fn convert_with(
+        text: &str,
+        options: &ImportOptions,
+    ) -> (Result<Config, Vec<Problem>>, Vec<String>) {
+        let doc: Value = serde_yaml::from_str(text).unwrap();
+        let origin = Origin::new(Path::new("api.yaml"), text);
+        let mut warnings = Vec::new();
+        let config = to_config(&doc, &origin, options, &mut warnings);
+        (config, warnings)
+    }
+
+    fn messages(problems: &[Problem]) -> Vec<String> {
+        problems
+            .iter()
+            .map(|p| p.in_file(Path::new("api.yaml")))
+            .collect()
+    }
+
+    const MOCK: &str = "x-amazon-apigateway-integration: {type: MOCK}";
+
+    #[test]
+    fn an_integration_without_passthrough_behavior_keeps_api_gateways_default() {
+        let (config, _) = convert_yaml(&format!(
+            "openapi: 3.0.1\npaths:\n  /s:\n    x-amazon-apigateway-any-method:\n      {MOCK}\n"
+        ));
+        let config = config.unwrap();
+        let method = &config.resources["/s"]["ANY"];
+        assert_eq!(method.integration.kind, IntegrationType::Mock);
+        assert_eq!(
+            method.integration.passthrough_behavior,
+            PassthroughBehavior::WhenNoMatch
+        );
+    }
+
+    #[test]
+    fn models_that_refer_to_each_other_in_a_cycle_become_standalone_schemas() {
+        let (config, _) = convert_yaml(&format!(
+            "openapi: 3.0.1\npaths:\n  /s:\n    put:\n      requestBody:\n        content:\n          application/json:\n            schema: {{$ref: '#/components/schemas/Node'}}\n      {MOCK}\ncomponents:\n  schemas:\n    Node:\n      type: object\n      properties:\n        next: {{$ref: '#/components/schemas/Link'}}\n    Link:\n      type: object\n      properties:\n        node: {{$ref: 'https://apigateway.amazonaws.com/restapis/abc/models/Node'}}\n"
+        ));
+        let config = config.unwrap();
+        assert_eq!(
+            config.resources["/s"]["PUT"].request_models["application/json"],
+            "Node"
+        );
+        let node = &config.models["Node"];
+        assert_eq!(node["properties"]["next"]["$ref"], "#/definitions/Link");
+        assert_eq!(
+            node["definitions"]["Link"]["properties"]["node"]["$ref"],
+            "#/definitions/Node"
+        );
+        let validator = jsonschema::draft4::new(node).unwrap();
+        assert!(validator.is_valid(&serde_json::json!({"next": {"node": {}}})));
+        assert!(!validator.is_valid(&serde_json::json!({"next": {"node": 5}})));
+    }
+
+    #[test]
+    fn a_loop_of_parameter_refs_is_an_error_not_a_hang() {
+        let (config, _) = convert_yaml(&format!(
+            "openapi: 3.0.1\npaths:\n  /s:\n    get:\n      parameters: [{{$ref: '#/components/parameters/A'}}]\n      {MOCK}\ncomponents:\n  parameters:\n    A: {{$ref: '#/components/parameters/B'}}\n    B: {{$ref: '#/components/parameters/A'}}\n"
+        ));
+        let problems = messages(&config.unwrap_err());
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(problems[0].contains("`$ref`s in a chain"), "{problems:#?}");
+    }
+
+    #[test]
+    fn swagger_parameters_and_body_become_declared_parameters_and_models() {
+        let (config, _) = convert_yaml(&format!(
+            "swagger: '2.0'\nconsumes: [application/json, text/plain]\npaths:\n  /s/{{id}}:\n    parameters:\n      - {{name: id, in: path, required: true, type: string}}\n    post:\n      parameters:\n        - {{name: q, in: query, type: string}}\n        - {{name: X-Req, in: header, required: true, type: string}}\n        - {{name: body, in: body, schema: {{$ref: '#/definitions/Thing'}}}}\n      {MOCK}\ndefinitions:\n  Thing: {{type: object}}\n"
+        ));
+        let method = &config.unwrap().resources["/s/{id}"]["POST"];
+        let declared: Vec<(&str, bool)> = method
+            .request_parameters
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect();
+        assert_eq!(
+            declared,
+            [
+                ("method.request.header.X-Req", true),
+                ("method.request.path.id", true),
+                ("method.request.querystring.q", false),
+            ]
+        );
+        assert_eq!(method.request_models["application/json"], "Thing");
+        assert_eq!(method.request_models["text/plain"], "Thing");
+    }
+
+    #[test]
+    fn authorizers_map_and_unsupported_security_is_warned_about() {
+        let text = format!(
+            "openapi: 3.0.1\nsecurity: [{{api_key: []}}]\npaths:\n  /a:\n    get:\n      security: [{{lambda: []}}]\n      {MOCK}\n  /b:\n    get:\n      security: [{{pool: [email]}}]\n      {MOCK}\n  /c:\n    get:\n      {MOCK}\ncomponents:\n  securitySchemes:\n    api_key: {{type: apiKey, name: x-api-key, in: header}}\n    lambda:\n      type: apiKey\n      name: X-Token\n      in: header\n      x-amazon-apigateway-authtype: custom\n      x-amazon-apigateway-authorizer:\n        type: token\n        authorizerUri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations\n        authorizerCredentials: arn:aws:iam::123456789012:role/invoker\n        authorizerResultTtlInSeconds: 60\n    pool:\n      type: apiKey\n      name: Authorization\n      in: header\n      x-amazon-apigateway-authtype: cognito_user_pools\n      x-amazon-apigateway-authorizer:\n        type: cognito_user_pools\n        providerARNs: [arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc]\n"
+        );
+        let (config, warnings) = convert_yaml(&text);
+        let config = config.unwrap();
+        let lambda = &config.authorizers["lambda"];
+        assert_eq!(lambda.kind, AuthorizerType::Token);
+        assert_eq!(
+            lambda.function.as_deref(),
+            Some("arn:aws:lambda:us-east-1:123456789012:function:auth")
+        );
+        assert_eq!(
+            lambda.identity_source.as_deref(),
+            Some("method.request.header.X-Token")
+        );
+        assert_eq!(lambda.ttl_seconds, 60);
+        assert_eq!(
+            lambda.credentials.as_deref(),
+            Some("arn:aws:iam::123456789012:role/invoker")
+        );
+        assert_eq!(
+            config.authorizers["pool"].issuer.as_deref(),
+            Some("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc")
+        );
+        let a = &config.resources["/a"]["GET"];
+        assert_eq!(
+            (a.authorization, a.authorizer.as_deref()),
+            (AuthorizationType::Custom, Some("lambda"))
+        );
+        let b = &config.resources["/b"]["GET"];
+        assert_eq!(b.authorization, AuthorizationType::CognitoUserPools);
+        assert_eq!(b.authorization_scopes, ["email"]);
+        // The document's default security applies to /c: an API key, which
+        // the gateway does not check, and says so where it is required.
+        assert_eq!(
+            config.resources["/c"]["GET"].authorization,
+            AuthorizationType::None
+        );
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(
+            warnings[0].starts_with(
+                "api.yaml:2:13: /security/0/api_key: the API-key requirement is not enforced"
+            ),
+            "{warnings:#?}"
+        );
+
+        // Without execution roles, the authorizer's role goes too.
+        let options = ImportOptions {
+            no_execution_roles: true,
+            ..Default::default()
+        };
+        let (config, _) = convert_with(&text, &options);
+        assert_eq!(config.unwrap().authorizers["lambda"].credentials, None);
+    }
+
+    #[test]
+    fn unsupported_extensions_are_one_warning_each_and_unknown_schemes_an_error() {
+        let (config, warnings) = convert_yaml(
+            "openapi: 3.0.1\nx-amazon-apigateway-endpoint-configuration: {types: [REGIONAL]}\nx-amazon-apigateway-documentation: {}\nx-amazon-apigateway-minimum-compression-size: 0\npaths:\n  /s:\n    get:\n      security: [{nobody: []}]\n      x-amazon-apigateway-integration:\n        type: http\n        uri: http://example.com\n        cacheKeyParameters: [method.request.path.id]\n",
+        );
+        assert_eq!(warnings.len(), 4, "{warnings:#?}");
+        assert!(
+            warnings[0].starts_with("api.yaml:2:1: /x-amazon-apigateway-endpoint-configuration:")
+        );
+        assert!(warnings[3].contains("/cacheKeyParameters: the stage cache is not supported"));
+        let problems = messages(&config.unwrap_err());
+        assert_eq!(
+            problems,
+            ["api.yaml:8:27: /paths/~1s/get/security/0/nobody: no security scheme named `nobody`"]
+        );
+    }
+
+    #[test]
+    fn an_embedded_document_names_places_in_the_whole_file() {
+        let text = "Resources:\n  Api:\n    Type: AWS::ApiGateway::RestApi\n    Properties:\n      Body:\n        openapi: 3.0.1\n        paths:\n          /s:\n            get:\n              x-amazon-apigateway-integration:\n                type: nothing\n";
+        let whole: Value = serde_yaml::from_str(text).unwrap();
+        let doc = whole.pointer("/Resources/Api/Properties/Body").unwrap();
+        let origin = Origin::embedded(Path::new("t.yaml"), text, "/Resources/Api/Properties/Body");
+        let error = to_loaded(doc, &origin, &ImportOptions::default()).unwrap_err();
+        assert_eq!(
+            error.problems[0].in_file(Path::new("t.yaml")),
+            "t.yaml:11:23: /Resources/Api/Properties/Body/paths/~1s/get/x-amazon-apigateway-integration/type: integration type `nothing` is not one of aws, aws_proxy, http, http_proxy, mock"
+        );
+    }
 }
