@@ -201,13 +201,20 @@ async fn cloudformation_template_with_resource_and_method_resources_runs_the_tut
     assert_eq!(response.status(), 400);
     assert_eq!(response.headers()["x-invalid-body"], "true");
 
-    // The stage's access-log format, with its name for $context.stage.
-    let out = gateway.process.stdout_text();
-    assert!(
-        out.lines()
-            .any(|l| l.ends_with(" PUT /streams/{stream-name}/records 400")),
-        "{out}"
-    );
+    // The stage's access-log format. The line is written just after the
+    // answer: wait for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let out = gateway.process.stdout_text();
+        if out
+            .lines()
+            .any(|l| l.ends_with(" PUT /streams/{stream-name}/records 400"))
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{out}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
