@@ -21,6 +21,7 @@ mod references;
 mod stage;
 mod synth;
 mod template;
+mod usage;
 
 use std::path::Path;
 
@@ -116,6 +117,7 @@ pub fn load_with(
             .map(|w| import.remap_warning(w, &remap)),
     );
     stage::apply(&mut import, id, api, &mut loaded.config);
+    usage::apply(&mut import, id, &mut loaded.config);
     loaded.config.aws.region = Some(resolver.pseudo("AWS::Region").to_string());
     loaded.config.api.account_id = Some(resolver.pseudo("AWS::AccountId").to_string());
     let notes = std::mem::take(&mut import.warnings);
@@ -588,11 +590,6 @@ impl<'a> Import<'a> {
         for (id, node) in resources {
             let ty = node.get("Type").and_then(Node::as_str).unwrap_or("");
             let feature = match ty {
-                "AWS::ApiGateway::ApiKey" => "API keys are not supported yet",
-                "AWS::ApiGateway::UsagePlan" => {
-                    "usage plans (quotas and throttling) are not supported yet"
-                }
-                "AWS::ApiGateway::UsagePlanKey" => "usage plans' API keys are not supported yet",
                 "AWS::ApiGateway::BasePathMapping" | "AWS::ApiGateway::DomainName" => {
                     "custom domain names are not served: the gateway answers on its own address"
                 }

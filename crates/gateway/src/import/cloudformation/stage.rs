@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use super::intrinsics::scalar_string;
 use super::template::Node;
 use super::{Import, SERVERLESS_API, property_pointer, resource_pointer};
-use crate::config::Config;
+use crate::config::{Config, ThrottleConfig};
 
 /// Applies the stage of API `id` to `config`.
 pub(super) fn apply(import: &mut Import<'_>, id: &str, api: &Node, config: &mut Config) {
@@ -135,17 +135,25 @@ fn settings(import: &mut Import<'_>, id: &str, node: &Node, config: &mut Config,
                     import.problems.push(problem);
                 }
             },
-            "MethodSettings" => method_settings(import, value_node, &value, &pointer(key)),
+            "MethodSettings" => method_settings(import, value_node, &value, &pointer(key), config),
             "AccessLogSetting" => {
                 if let Some(format) = value.get("Format").and_then(Json::as_str) {
                     config.access_log.format = format.to_string();
                 }
             }
-            "ThrottlingBurstLimit" | "ThrottlingRateLimit" => import.warn(
-                value_node.pos,
-                pointer(key),
-                format!("the stage's `{key}`: throttling is not supported yet; ignored"),
-            ),
+            // A deployment's StageDescription: the stage's default throttle.
+            "ThrottlingRateLimit" | "ThrottlingBurstLimit" => {
+                let read = |name: &str| {
+                    properties
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .and_then(|(_, n)| import.resolver.resolve(n).ok().flatten())
+                };
+                let (rate, burst) = (read("ThrottlingRateLimit"), read("ThrottlingBurstLimit"));
+                if let Some(throttle) = throttle(rate.as_ref(), burst.as_ref()) {
+                    config.stage.throttle = Some(throttle);
+                }
+            }
             "CacheClusterEnabled"
             | "CachingEnabled"
             | "TracingEnabled"
@@ -178,9 +186,31 @@ fn settings(import: &mut Import<'_>, id: &str, node: &Node, config: &mut Config,
     }
 }
 
-/// Method settings: throttling and caching are warned about, one warning
-/// per setting and method.
-fn method_settings(import: &mut Import<'_>, node: &Node, value: &Json, pointer: &str) {
+/// A throttle from `ThrottlingRateLimit` and `ThrottlingBurstLimit`, when
+/// both are numbers (CloudFormation passes numbers as strings too).
+fn throttle(rate: Option<&Json>, burst: Option<&Json>) -> Option<ThrottleConfig> {
+    let number = |v: Option<&Json>| match v? {
+        Json::Number(n) => n.as_f64(),
+        Json::String(s) => s.parse().ok(),
+        _ => None,
+    };
+    let (rate, burst) = (number(rate)?, number(burst)?);
+    (rate >= 0.0 && burst >= 0.0).then_some(ThrottleConfig {
+        rate,
+        burst: burst as u64,
+    })
+}
+
+/// Method settings: throttling becomes the stage's throttle (`/*` and `*`)
+/// or a method's; caching is warned about, one warning per setting and
+/// method.
+fn method_settings(
+    import: &mut Import<'_>,
+    node: &Node,
+    value: &Json,
+    pointer: &str,
+    config: &mut Config,
+) {
     let Json::Array(settings) = value else { return };
     for (index, setting) in settings.iter().enumerate() {
         let Json::Object(setting) = setting else {
@@ -201,9 +231,46 @@ fn method_settings(import: &mut Import<'_>, node: &Node, value: &Json, pointer: 
             .as_seq()
             .and_then(|items| items.get(index))
             .map_or(node.pos, |n| n.pos);
+        if let Some(limits) = throttle(
+            setting.get("ThrottlingRateLimit"),
+            setting.get("ThrottlingBurstLimit"),
+        ) {
+            // `ResourcePath` is `/` then the resource's path with each `/`
+            // escaped as `~1`, as in a JSON pointer: `/~1things~1{id}`; `/*`
+            // is every resource.
+            let raw = setting
+                .get("ResourcePath")
+                .and_then(Json::as_str)
+                .unwrap_or("/*");
+            let path = match raw.strip_prefix('/').unwrap_or(raw) {
+                "*" => "/*".to_string(),
+                "" => "/".to_string(),
+                escaped => escaped.replace("~1", "/"),
+            };
+            let verb = setting
+                .get("HttpMethod")
+                .and_then(Json::as_str)
+                .unwrap_or("*")
+                .to_ascii_uppercase();
+            if path == "/*" && verb == "*" {
+                config.stage.throttle = Some(limits);
+            } else if let Some(found) = config
+                .resources
+                .get_mut(&path)
+                .and_then(|r| r.methods.get_mut(&verb))
+            {
+                found.throttle = Some(limits);
+            } else {
+                import.warn(
+                    pos,
+                    format!("{pointer}/{index}"),
+                    format!("the throttle of {method} names no method of the API; ignored"),
+                );
+            }
+        }
         for (key, value) in setting {
             let feature = match key.as_str() {
-                "ThrottlingBurstLimit" | "ThrottlingRateLimit" => "throttling is not supported yet",
+                "ThrottlingBurstLimit" | "ThrottlingRateLimit" => continue,
                 "CachingEnabled" if value != &Json::Bool(true) => continue,
                 "CachingEnabled"
                 | "CacheTtlInSeconds"

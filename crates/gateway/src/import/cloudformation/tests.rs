@@ -71,12 +71,29 @@ Resources:
       StageName: !Ref Env
       Variables: {table: !Sub '${Env}-things', shards: 2}
       TracingEnabled: true
+      MethodSettings:
+        - {ResourcePath: /*, HttpMethod: '*', ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000}
+        - {ResourcePath: '/~1things~1{id}', HttpMethod: GET, ThrottlingRateLimit: '50', ThrottlingBurstLimit: '10'}
   Key:
     Type: AWS::ApiGateway::ApiKey
   Plan:
     Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      UsagePlanName: gold
+      ApiStages:
+        - ApiId: !Ref Api
+          Stage: !Ref Env
+          Throttle:
+            /things/{id}/GET: {RateLimit: 5, BurstLimit: 2}
+      Throttle: {RateLimit: 100, BurstLimit: 200}
+      Quota: {Limit: 1000, Period: WEEK, Offset: 1}
   PlanKey:
     Type: AWS::ApiGateway::UsagePlanKey
+    Properties: {KeyId: !Ref Key, KeyType: API_KEY, UsagePlanId: !Ref Plan}
+  OtherPlan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      ApiStages: [{ApiId: some-other-api, Stage: prod}]
 ";
 
 #[test]
@@ -125,6 +142,38 @@ fn method_resources_become_the_api() {
 }
 
 #[test]
+fn keys_usage_plans_and_throttles_are_imported() {
+    let l = loaded(REST_API);
+    let c = &l.config;
+    let key = &c.api_keys["Key"];
+    assert_eq!(key.value_env.as_deref(), Some("API_KEY_KEY"));
+    assert!(key.enabled && key.value.is_none());
+    // Only the plan of this API, under its name, with the key.
+    assert_eq!(c.usage_plans.keys().collect::<Vec<_>>(), ["gold"]);
+    let plan = &c.usage_plans["gold"];
+    assert_eq!(plan.api_keys, ["Key"]);
+    assert_eq!(plan.throttle.map(|t| (t.rate, t.burst)), Some((100.0, 200)));
+    let quota = plan.quota.unwrap();
+    assert_eq!(
+        (quota.limit, quota.period, quota.offset),
+        (1000, crate::config::QuotaPeriod::Week, 1)
+    );
+    let method = plan.method_throttles["GET /things/{id}"];
+    assert_eq!((method.rate, method.burst), (5.0, 2));
+    // The stage's method settings: its default throttle, and one method's.
+    assert_eq!(
+        c.stage.throttle.map(|t| (t.rate, t.burst)),
+        Some((1000.0, 2000))
+    );
+    assert_eq!(
+        c.resources["/things/{id}"]["GET"]
+            .throttle
+            .map(|t| (t.rate, t.burst)),
+        Some((50.0, 10))
+    );
+}
+
+#[test]
 fn a_resource_whose_condition_is_false_is_not_made() {
     let options = ImportOptions {
         parameters: BTreeMap::from([("Env".to_string(), "prod".to_string())]),
@@ -145,9 +194,7 @@ fn unsupported_features_are_one_warning_each_with_their_place() {
     let l = loaded(REST_API);
     let expected = [
         "t.yaml:54:7: /Resources/Stage/Properties/TracingEnabled: the stage's `TracingEnabled`",
-        "t.yaml:55:3: /Resources/Key: `Key` (AWS::ApiGateway::ApiKey): API keys are not supported yet; ignored",
-        "t.yaml:57:3: /Resources/Plan: `Plan` (AWS::ApiGateway::UsagePlan): usage plans",
-        "t.yaml:59:3: /Resources/PlanKey: `PlanKey` (AWS::ApiGateway::UsagePlanKey)",
+        "t.yaml:58:3: /Resources/Key: `Key` has no `Value` (CloudFormation would make one up): its value is read from the environment variable API_KEY_KEY",
     ];
     assert_eq!(l.warnings.len(), expected.len(), "{:#?}", l.warnings);
     for expected in expected {
@@ -227,7 +274,7 @@ fn an_api_must_be_chosen_among_several() {
         "{REST_API}  Other:\n    Type: AWS::Serverless::Api\n    Properties: {{StageName: x, DefinitionBody: {{openapi: 3.0.1, paths: {{}}}}}}\n"
     );
     let e = errors(&text);
-    assert!(e.contains("the template defines 2 APIs: choose one with --api LOGICAL_ID: Api (AWS::ApiGateway::RestApi, line 6), Other (AWS::Serverless::Api, line 61)"), "{e}");
+    assert!(e.contains("the template defines 2 APIs: choose one with --api LOGICAL_ID: Api (AWS::ApiGateway::RestApi, line 6), Other (AWS::Serverless::Api, line 78)"), "{e}");
     assert!(
         errors("Resources:\n  Q: {Type: AWS::SQS::Queue}\n")
             .contains("the template defines no API")
