@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::json;
 
 use crate::support::{
-    Gateway, GatewayOptions, Moto, client, json_body, repo_root, stream_records, tempdir,
+    Gateway, GatewayOptions, Moto, client, json_body, put_read_back_and_delete, repo_root, tempdir,
 };
 
 fn fixture(name: &str) -> PathBuf {
@@ -74,52 +74,7 @@ async fn tutorial_flow(gateway: &Gateway, stream: &str) {
         "{body}"
     );
 
-    let response = http
-        .put(url(format!("/streams/{stream}/record")))
-        .json(&json!({"Data": "one", "PartitionKey": "k1"}))
-        .send()
-        .await
-        .unwrap();
-    let body = json_body(response).await;
-    assert!(body["SequenceNumber"].is_string(), "{body}");
-    let response = http
-        .put(url(format!("/streams/{stream}/records")))
-        .json(&json!({"records": [
-            {"data": "two", "partition-key": "k2"},
-            {"data": "three", "partition-key": "k2"}
-        ]}))
-        .send()
-        .await
-        .unwrap();
-    let body = json_body(response).await;
-    assert_eq!(body["FailedRecordCount"], 0, "{body}");
-
-    let mut records = stream_records(gateway, stream).await;
-    records.sort();
-    assert_eq!(
-        records,
-        [
-            ("k1".to_string(), "\"one\"".to_string()),
-            ("k2".to_string(), "three".to_string()),
-            ("k2".to_string(), "two".to_string()),
-        ]
-    );
-
-    let response = http
-        .delete(url(format!("/streams/{stream}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    // The export maps DeleteStream's 4xx to 400: deleting it again says so.
-    let response = http
-        .delete(url(format!("/streams/{stream}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let body = json_body(response).await;
-    assert_eq!(body["__type"], "ResourceNotFoundException", "{body}");
+    put_read_back_and_delete(gateway, stream).await;
     // Other methods have only the export's `default` → 200, and answer as
     // API Gateway does: 200, with the service's error as the body.
     let response = http

@@ -437,6 +437,61 @@ pub async fn json_body(response: reqwest::Response) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
+/// The tutorial's middle, on a stream that exists: put a record, put two
+/// records, read them back shard by shard, delete the stream, and delete it
+/// again, which the API maps to 400 `ResourceNotFoundException` (both
+/// imported tutorials map DeleteStream's 4xx so).
+pub async fn put_read_back_and_delete(gateway: &Gateway, stream: &str) {
+    use serde_json::json;
+    let http = client();
+    let url = |path: String| gateway.url(&path);
+    let response = http
+        .put(url(format!("/streams/{stream}/record")))
+        .json(&json!({"Data": "one", "PartitionKey": "k1"}))
+        .send()
+        .await
+        .unwrap();
+    let body = json_body(response).await;
+    assert!(body["SequenceNumber"].is_string(), "{body}");
+    let response = http
+        .put(url(format!("/streams/{stream}/records")))
+        .json(&json!({"records": [
+            {"data": "two", "partition-key": "k2"},
+            {"data": "three", "partition-key": "k2"}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    let body = json_body(response).await;
+    assert_eq!(body["FailedRecordCount"], 0, "{body}");
+
+    let mut records = stream_records(gateway, stream).await;
+    records.sort();
+    assert_eq!(
+        records,
+        [
+            ("k1".to_string(), "\"one\"".to_string()),
+            ("k2".to_string(), "three".to_string()),
+            ("k2".to_string(), "two".to_string()),
+        ]
+    );
+
+    let response = http
+        .delete(url(format!("/streams/{stream}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let response = http
+        .delete(url(format!("/streams/{stream}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body = json_body(response).await;
+    assert_eq!(body["__type"], "ResourceNotFoundException", "{body}");
+}
+
 /// Every record of a Kinesis stream, read back through a gateway serving the
 /// root `gateway.yaml`, shard by shard: its partition key and its data,
 /// decoded.
