@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 
 use gateway_mapping::{
-    Body, Context, ErrorContext, Identity, Input, Interpolations, Params, Template, Variables,
+    Authorizer, Body, Context, ErrorContext, Identity, Input, Interpolations, Params, Template,
+    Variables,
 };
 
 /// The body templates see in the `template` target: every JSON type, nested
@@ -63,6 +64,12 @@ pub fn context() -> Context {
         identity: Identity {
             source_ip: "192.0.2.1".into(),
             user_agent: "curl/8".into(),
+            ..Identity::default()
+        },
+        authorizer: Authorizer {
+            principal_id: "user-1".into(),
+            claims: vec![("scope".into(), "streams/read".into())],
+            values: vec![("tier".into(), "gold".into())],
         },
         error: Some(ErrorContext {
             message: "Forbidden \"x\"".into(),

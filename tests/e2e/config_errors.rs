@@ -152,9 +152,9 @@ fn every_unknown_key_is_reported_in_one_run() {
         "unknown-keys",
         "stage:\n  nmae: prod\nresources:\n  /s:\n    GET:\n      integration:\n        type: mock\n        colour: blue\n      request_models: {}\n      validator: strict\nlisten: 127.0.0.1:8080\n",
         &[
-            "2:3: stage: unknown field `nmae`, expected one of `name`, `base_path`, `variables`",
+            "2:3: stage: unknown field `nmae`, expected one of `name`, `base_path`, `variables`, `throttle`",
             "8:9: resources./s.GET.integration: unknown field `colour`, expected one of `type`, `service`, `action`, `path`, `uri`, `credentials`, `http_method`, `request_parameters`, `request_templates`, `passthrough_behavior`, `timeout_ms`, `json_guard`, `content_handling`, `responses`",
-            "10:7: resources./s.GET: unknown field `validator`, expected one of `request_parameters`, `request_validator`, `request_models`, `integration`, `authorization`, `authorizer`, `authorization_scopes`",
+            "10:7: resources./s.GET: unknown field `validator`, expected one of `api_key_required`, `throttle`, `request_parameters`, `request_validator`, `request_models`, `integration`, `authorization`, `authorizer`, `authorization_scopes`",
         ],
     );
 }

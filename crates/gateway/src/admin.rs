@@ -4,6 +4,9 @@
 //! - `GET /health`: 200 while the process runs.
 //! - `GET /ready`: 200 while serving; 503 while starting and while draining.
 //! - `GET /metrics`: every metric, in the Prometheus (OpenMetrics) text format.
+//! - `GET /usage`: each usage plan and its keys by name, with the requests
+//!   counted in the current quota period and those remaining, as JSON. Key
+//!   values never appear.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -18,7 +21,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-use crate::metrics::Metrics;
+use crate::server::Shared;
 
 /// Whether the gateway takes traffic: false while starting and draining.
 #[derive(Debug, Default)]
@@ -38,7 +41,7 @@ impl Readiness {
 pub async fn serve(
     listener: TcpListener,
     readiness: Arc<Readiness>,
-    metrics: Arc<Metrics>,
+    shared: Arc<Shared>,
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
@@ -47,10 +50,11 @@ pub async fn serve(
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let readiness = readiness.clone();
-                let metrics = metrics.clone();
+                let shared = shared.clone();
                 let service = service_fn(move |request| {
-                    let response = answer(&request, &readiness, &metrics);
-                    async move { Ok::<_, Infallible>(response) }
+                    let readiness = readiness.clone();
+                    let shared = shared.clone();
+                    async move { Ok::<_, Infallible>(answer(&request, &readiness, &shared).await) }
                 });
                 tokio::spawn(async move {
                     let _ = hyper::server::conn::http1::Builder::new()
@@ -63,10 +67,10 @@ pub async fn serve(
     }
 }
 
-fn answer(
+async fn answer(
     request: &Request<Incoming>,
     readiness: &Readiness,
-    metrics: &Metrics,
+    shared: &Shared,
 ) -> Response<Full<Bytes>> {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
@@ -76,12 +80,25 @@ fn answer(
         "/ready" if readiness.get() => text(StatusCode::OK, "ready\n"),
         "/ready" => text(StatusCode::SERVICE_UNAVAILABLE, "not ready\n"),
         "/metrics" => {
-            let mut response = Response::new(Full::new(Bytes::from(metrics.encode())));
+            let mut response = Response::new(Full::new(Bytes::from(shared.metrics.encode())));
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
                 header::HeaderValue::from_static(
                     "application/openmetrics-text; version=1.0.0; charset=utf-8",
                 ),
+            );
+            response
+        }
+        "/usage" => {
+            // The API of the moment: plans and keys as the last reload left them.
+            let api = shared.api.load_full();
+            let report = api.usage.report().await;
+            let mut body = serde_json::to_string_pretty(&report).unwrap_or_default();
+            body.push('\n');
+            let mut response = Response::new(Full::new(Bytes::from(body)));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
             );
             response
         }

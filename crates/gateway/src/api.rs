@@ -31,6 +31,8 @@ pub struct Api {
     pub settings: Settings,
     /// The access-log format (reloadable; where lines go is not).
     pub access_log: crate::access_log::Format,
+    /// API keys, usage plans, throttles and their state.
+    pub usage: crate::usage::Usage,
     /// What loaded but deserves a look, each `file:line:column: key: message`:
     /// logged by `run` at start and reload, printed by `validate`.
     pub warnings: Vec<String>,
@@ -82,6 +84,8 @@ pub struct Method {
     pub integration: Integration,
     /// Who may call the method.
     pub authorization: crate::auth::Authorization,
+    /// The API key and throttles its requests meet.
+    pub access: crate::usage::Access,
     /// The route's metric handles, looked up on its first request.
     pub metrics: std::sync::OnceLock<crate::metrics::RouteMetrics>,
 }

@@ -1,4 +1,4 @@
-//! The command line: `gateway run`, `gateway render` and `gateway validate`,
+//! The command line: `gateway run`, `render`, `test`, `validate` and `export`,
 //! and what each exit code means.
 
 use std::net::SocketAddr;
@@ -12,6 +12,7 @@ use gateway_integration::Credentials;
 use crate::compile::{self, Environment};
 use crate::config::{ConfigError, Loaded};
 use crate::environment::read_env;
+use crate::import::{ImportArgs, ImportOptions, export};
 use crate::{cases, render, run};
 
 /// Exit code for a configuration that does not load (EX_CONFIG).
@@ -48,6 +49,8 @@ enum Command {
         /// Worker threads, each serving connections on its own. Default: one per core.
         #[arg(long)]
         workers: Option<usize>,
+        #[command(flatten)]
+        import: ImportArgs,
     },
     /// Print the integration request a request would send, without sending
     /// it, and, given the backend's answer, the response the client would get.
@@ -59,7 +62,12 @@ enum Command {
         /// The configuration file.
         #[arg(long, short, default_value = "gateway.yaml")]
         config: PathBuf,
+        #[command(flatten)]
+        import: ImportArgs,
     },
+    /// Write the loaded API as gateway.yaml or as an OpenAPI 3.0 document
+    /// with API Gateway's extensions.
+    Export(Box<export::ExportArgs>),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -81,6 +89,7 @@ pub fn main() -> ExitCode {
             admin_listen,
             log_format,
             workers,
+            import,
         } => {
             init_logging(log_format);
             let options = run::Options {
@@ -88,6 +97,7 @@ pub fn main() -> ExitCode {
                 listen,
                 admin_listen,
                 workers,
+                import: import.options(),
             };
             runtime()
                 .and_then(|rt| rt.block_on(run::run(&options)))
@@ -95,7 +105,8 @@ pub fn main() -> ExitCode {
         }
         Command::Render(args) => render::main(&args),
         Command::Test(args) => cases::main(&args),
-        Command::Validate { config } => validate(&config).map(|()| 0),
+        Command::Validate { config, import } => validate(&config, &import.options()).map(|()| 0),
+        Command::Export(args) => export::main(&args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -154,8 +165,8 @@ fn reveals_credentials(meta: &tracing::Metadata<'_>) -> bool {
     meta.target().starts_with("aws_config::profile") && *meta.level() > tracing::Level::WARN
 }
 
-fn validate(config_path: &Path) -> anyhow::Result<()> {
-    let loaded = Loaded::from_file(config_path)?;
+fn validate(config_path: &Path, options: &ImportOptions) -> anyhow::Result<()> {
+    let loaded = Loaded::from_file_with(config_path, options)?;
     let environment = Environment {
         env: read_env,
         credentials: Credentials::fixed("validate", "validate", None),

@@ -54,6 +54,16 @@ struct ResultLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ScopeLabels {
+    scope: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PolicyLabels {
+    policy: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabels {
     reason: &'static str,
 }
@@ -83,6 +93,9 @@ pub struct Metrics {
     access_log_dropped: Counter,
     connections_refused: Family<ReasonLabels, Counter>,
     worker_requests: Family<WorkerLabels, Counter>,
+    throttled: Family<ScopeLabels, Counter>,
+    quota_exceeded: Counter,
+    redis_errors: Family<PolicyLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -156,8 +169,29 @@ impl Metrics {
             "Requests received, by worker thread: how evenly connections are spread",
             worker_requests.clone(),
         );
+        let throttled = Family::<ScopeLabels, Counter>::default();
+        registry.register(
+            "gateway_throttled_requests",
+            "Requests refused with 429 THROTTLED, by the throttle that refused them (plan_method, plan or method)",
+            throttled.clone(),
+        );
+        let quota_exceeded = Counter::default();
+        registry.register(
+            "gateway_quota_exceeded_requests",
+            "Requests refused with 429 QUOTA_EXCEEDED",
+            quota_exceeded.clone(),
+        );
+        let redis_errors = Family::<PolicyLabels, Counter>::default();
+        registry.register(
+            "gateway_redis_errors",
+            "Requests whose throttles and quota Redis did not answer for, by the policy applied (allow or deny)",
+            redis_errors.clone(),
+        );
         Self {
             registry,
+            throttled,
+            quota_exceeded,
+            redis_errors,
             requests,
             request_duration,
             integration_duration,
@@ -257,6 +291,30 @@ impl Metrics {
         self.connections_refused
             .get_or_create(&ReasonLabels { reason })
             .inc();
+    }
+
+    /// Counts a request a throttle or quota refused, or whose limits Redis
+    /// did not answer for.
+    pub fn limit(&self, event: crate::pipeline::LimitEvent) {
+        use crate::pipeline::LimitEvent;
+        match event {
+            LimitEvent::Throttled(scope) => self
+                .throttled
+                .get_or_create(&ScopeLabels {
+                    scope: scope.name(),
+                })
+                .inc(),
+            LimitEvent::QuotaExceeded => self.quota_exceeded.inc(),
+            LimitEvent::StoreFailed(policy) => self
+                .redis_errors
+                .get_or_create(&PolicyLabels {
+                    policy: match policy {
+                        crate::config::OnRedisError::Allow => "allow",
+                        crate::config::OnRedisError::Deny => "deny",
+                    },
+                })
+                .inc(),
+        };
     }
 
     /// Marks one request in flight until the guard is dropped.

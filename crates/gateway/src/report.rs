@@ -68,3 +68,16 @@ pub fn integration_error(exchange: &Exchange, call: &IntegrationCall, status: u1
         );
     }
 }
+
+/// One line for a request that passed without its throttles and quota
+/// because Redis did not answer and `state.on_redis_error` is allow.
+pub fn limits_skipped(exchange: &Exchange, error: &str) {
+    let request_id = exchange.context.request_id.as_str();
+    let route = route_name(exchange);
+    let route = route.as_str();
+    tracing::warn!(
+        target: "gateway::request",
+        request_id, route, reason = error, policy = "allow",
+        "throttles and quotas not checked: Redis did not answer"
+    );
+}

@@ -31,6 +31,8 @@ pub struct Options {
     /// Overrides `admin.listen` in the file.
     pub admin_listen: Option<SocketAddr>,
     pub workers: Option<usize>,
+    /// The import flags, for a definition that is not gateway.yaml.
+    pub import: crate::import::ImportOptions,
 }
 
 /// Runs the gateway until SIGTERM or SIGINT, then drains in-flight requests.
@@ -39,7 +41,7 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
     // Installed first: a SIGHUP or SIGTERM during start-up is handled, not fatal.
     let mut signals = Signals::install()?;
 
-    let loaded = Loaded::from_file(&options.config)?;
+    let loaded = Loaded::from_file_with(&options.config, &options.import)?;
     let region = compile::region(&loaded, read_env).unwrap_or_default();
     let credentials = Credentials::default_chain(&region).await;
     let environment = Environment {
@@ -49,6 +51,14 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
     let api = compile::compile(&loaded, &environment)?;
     for warning in &api.warnings {
         tracing::warn!("{warning}");
+    }
+    if let Some(store) = &api.usage.store {
+        tracing::info!(
+            "throttles and quotas in Redis at {} (on_redis_error: {:?}, timeout {} ms)",
+            store.url_shown,
+            store.policy,
+            store.timeout.as_millis()
+        );
     }
     let settings = api.settings.clone();
     let listen = options.listen.unwrap_or(settings.listen);
@@ -133,7 +143,9 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
     let admin_task = admin_listener.map(|listener| {
         let address = listener.local_addr().ok();
         if let Some(address) = address {
-            tracing::info!("admin endpoints on http://{address} (/health, /ready, /metrics)");
+            tracing::info!(
+                "admin endpoints on http://{address} (/health, /ready, /metrics, /usage)"
+            );
         }
         // The admin listener outlives the workers, so that `/ready` answers
         // 503 while they drain.
@@ -141,7 +153,7 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
         tokio::spawn(admin::serve(
             listener,
             readiness.clone(),
-            metrics.clone(),
+            shared.clone(),
             async move {
                 let mut stopped = stopped;
                 let _ = stopped.wait_for(|stop| *stop).await;
@@ -166,6 +178,7 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
 
     let mut running = Running {
         config: options.config.clone(),
+        import: options.import.clone(),
         environment,
         started_with: settings.clone(),
     };
@@ -218,6 +231,7 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
 /// changes need a restart.
 struct Running {
     config: PathBuf,
+    import: crate::import::ImportOptions,
     environment: Environment,
     started_with: crate::settings::Settings,
 }
@@ -228,9 +242,9 @@ impl Running {
     /// failure the old API keeps serving.
     fn reload(&mut self, shared: &Shared) {
         let started = Instant::now();
-        let compiled = Loaded::from_file(&self.config)
+        let compiled = Loaded::from_file_with(&self.config, &self.import)
             .and_then(|loaded| compile::compile(&loaded, &self.environment));
-        let api = match compiled {
+        let mut api = match compiled {
             Ok(api) => api,
             Err(error) => {
                 shared.metrics.reload(false);
@@ -244,6 +258,17 @@ impl Running {
         self.warn_about_restart_only_changes(&api);
         let old = shared.api.load();
         let (added, removed) = route_changes(&old, &api);
+        // Buckets and quota counters whose limits did not change carry on:
+        // a reload neither refills a throttled client's bucket nor hands out
+        // a fresh quota. Changed limits start afresh.
+        let (buckets, counters) = api.usage.adopt(&old.usage);
+        if !api.usage.buckets.is_empty() || !api.usage.quotas.is_empty() {
+            tracing::info!(
+                "throttle state kept across the reload: {buckets} of {} buckets, {counters} of {} quota counters (the others are new or changed their limits)",
+                api.usage.buckets.len(),
+                api.usage.quotas.len()
+            );
+        }
         let routes = api.router.len();
         shared.api.store(Arc::new(api));
         shared.metrics.reload(true);

@@ -410,6 +410,9 @@ fn observe(
     if let Some(failure) = &failure {
         shared.metrics.error(failure.kind.name());
     }
+    if let Some(event) = record.limit {
+        shared.metrics.limit(event);
+    }
     if let Some(call) = &record.integration {
         shared
             .metrics
@@ -454,7 +457,7 @@ fn observe(
         error_response_type: failure.as_ref().map_or("", |f| f.kind.name()),
         source_ip: &context.identity.source_ip,
         user_agent: &context.identity.user_agent,
-        api_key_id: "",
+        api_key_id: &context.identity.api_key_id,
         xray_trace_id: &exchange.request.trace_id,
     };
     let mut line = String::with_capacity(256);

@@ -135,6 +135,11 @@ pub struct Identity {
     pub user_arn: String,
     /// The signing caller's account id.
     pub account_id: String,
+    /// `apiKey`: the API key of a method that requires one; empty otherwise,
+    /// as API Gateway leaves it null.
+    pub api_key: String,
+    /// `apiKeyId`: the name the key is declared under.
+    pub api_key_id: String,
 }
 
 /// `$context.authorizer`: the principal and what the authorizer returned.
@@ -202,6 +207,8 @@ impl Identity {
             "user" => Some(&self.user),
             "userArn" => Some(&self.user_arn),
             "accountId" => Some(&self.account_id),
+            "apiKey" => Some(&self.api_key),
+            "apiKeyId" => Some(&self.api_key_id),
             _ => None,
         }
     }
@@ -258,6 +265,7 @@ mod context_tests {
                 source_ip: "10.0.0.1".into(),
                 user_agent: "curl".into(),
                 user_arn: "arn:aws:iam::123456789012:user/alice".into(),
+                api_key_id: "partner-a".into(),
                 ..Identity::default()
             },
             authorizer: Authorizer {
@@ -292,6 +300,11 @@ mod context_tests {
             context.text("identity.sourceIp").as_deref(),
             Some("10.0.0.1")
         );
+        assert_eq!(
+            context.text("identity.apiKeyId").as_deref(),
+            Some("partner-a")
+        );
+        assert_eq!(context.text("identity.apiKey").as_deref(), Some(""));
         assert_eq!(context.text("identity.nothing"), None);
         assert_eq!(
             context.text("error.message"),

@@ -123,6 +123,8 @@ fn context(v: Option<&Value>) -> Context {
             user: id("user"),
             user_arn: id("userArn"),
             account_id: id("accountId"),
+            api_key: id("apiKey"),
+            api_key_id: id("apiKeyId"),
         },
         error,
         authorizer: authorizer(v.and_then(|c| c.get("authorizer"))),

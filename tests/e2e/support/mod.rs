@@ -6,11 +6,13 @@
 //! - [`recorder::Recorder`]: an HTTP backend that records what it receives.
 //! - [`lambda::LambdaStandIn`]: Lambda's Invoke API with a few functions,
 //!   checking SigV4 signatures, since moto runs functions only in Docker.
+//! - [`redis::Redis`]: a real `redis-server` on a free loopback port.
 
 pub mod jwks;
 pub mod lambda;
 pub mod local_server;
 pub mod recorder;
+pub mod redis;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -90,6 +92,26 @@ impl Process {
                 }
             }
         }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// CPU time the process has used (user and system), from `/proc`.
+    pub fn cpu_time(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
+        // Fields after the command name, which is in parentheses.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        // USER_HZ is 100 on Linux.
+        Duration::from_millis(ticks * 10)
     }
 
     /// Everything the process wrote to stderr so far.

@@ -37,6 +37,8 @@ pub struct TestArgs {
     /// The configuration file.
     #[arg(long, short, default_value = "gateway.yaml")]
     config: PathBuf,
+    #[command(flatten)]
+    import: crate::import::ImportArgs,
     /// Case files, or folders searched for `*.yaml` and `*.yml`. Default:
     /// `tests/templates/` beside the configuration file.
     paths: Vec<PathBuf>,
@@ -54,6 +56,7 @@ pub fn main(args: &TestArgs) -> anyhow::Result<u8> {
     let files = case_files(&args.config, &args.paths)?;
     let mut apis = Apis {
         config: &args.config,
+        import: args.import.options(),
         endpoint_url: args.endpoint_url.as_deref(),
         compiled: BTreeMap::new(),
     };
@@ -85,6 +88,7 @@ struct Tally {
 /// The API compiled once per set of stage variables the cases replace.
 struct Apis<'a> {
     config: &'a Path,
+    import: crate::import::ImportOptions,
     endpoint_url: Option<&'a str>,
     compiled: BTreeMap<BTreeMap<String, String>, Arc<Api>>,
 }
@@ -98,7 +102,12 @@ impl Apis<'_> {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let api = Arc::new(render::load(self.config, &pairs, self.endpoint_url)?);
+        let api = Arc::new(render::load(
+            self.config,
+            &self.import,
+            &pairs,
+            self.endpoint_url,
+        )?);
         self.compiled.insert(stage_variables.clone(), api.clone());
         Ok(api)
     }

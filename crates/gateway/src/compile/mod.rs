@@ -8,6 +8,7 @@ mod integration;
 mod method;
 mod responses;
 mod settings;
+mod usage;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -86,6 +87,18 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
     let gateway_responses = responses::gateway_responses(loaded, &mut problems);
     let binary_media_types = binary_media_types(loaded, &mut problems);
     method::check_validators(loaded, &mut problems);
+    let api_id = settings.api_id.clone().unwrap_or_else(|| {
+        let path = std::fs::canonicalize(&loaded.path).unwrap_or(loaded.path.clone());
+        short_id(&path.to_string_lossy())
+    });
+    // Replicas that share a Redis share state when they serve the same API
+    // and stage.
+    let mut usage = usage::UsageBuilder::new(
+        loaded,
+        environment,
+        format!("gateway:{api_id}:{}:", shared.stage.name),
+        &mut problems,
+    );
 
     let mut builder = Router::builder();
     let mut signers = integration::Signers::default();
@@ -102,6 +115,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             let integration =
                 integration::compile(&raw.integration, &at, &shared, &mut signers, &mut problems);
             let authorization = auth::method_authorization(raw, &at, &authorizers, &mut problems);
+            let access = usage.access(path, verb, raw, &at, &mut problems);
             let (Some(validation), Some(integration), Some(authorization), true) =
                 (validation, integration, authorization, path_ok)
             else {
@@ -112,6 +126,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
                 validation,
                 integration,
                 authorization,
+                access,
                 metrics: std::sync::OnceLock::new(),
             };
             if let Err(e) = builder.add(path, verb, Arc::new(compiled)) {
@@ -119,6 +134,7 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             }
         }
     }
+    let usage = usage.finish(&mut problems);
     let router = builder
         .try_build()
         .map_err(|e| problems.push(&["resources"], e.to_string()))
@@ -126,10 +142,8 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
     let limits = &config.limits;
     match (router, access_log) {
         (Some(router), Some(access_log)) if problems.list.is_empty() => Ok(Api {
-            id: settings.api_id.clone().unwrap_or_else(|| {
-                let path = std::fs::canonicalize(&loaded.path).unwrap_or(loaded.path.clone());
-                short_id(&path.to_string_lossy())
-            }),
+            id: api_id,
+            usage,
             access_log,
             router,
             limits: Limits {
@@ -142,10 +156,12 @@ pub fn compile(loaded: &Loaded, environment: &Environment) -> Result<Api, Config
             gateway_responses,
             binary_media_types,
             settings,
-            warnings: problems
+            // The import's warnings first: they are about the file as written.
+            warnings: loaded
                 .warnings
                 .iter()
-                .map(|w| w.in_file(&loaded.path))
+                .cloned()
+                .chain(problems.warnings.iter().map(|w| w.in_file(&loaded.path)))
                 .collect(),
             cors,
         }),
@@ -303,7 +319,7 @@ impl Problems<'_> {
     /// A warning about the key at `path` itself.
     fn warn_key(&mut self, path: &[&str], message: String) {
         self.warnings.push(Problem {
-            key: path.join("."),
+            key: self.loaded.key_name(path),
             location: self.loaded.locations.key(path),
             message,
         });
@@ -311,7 +327,7 @@ impl Problems<'_> {
 
     fn push_at(&mut self, path: &[&str], location: Option<Location>, message: String) {
         self.list.push(Problem {
-            key: path.join("."),
+            key: self.loaded.key_name(path),
             location,
             message,
         });

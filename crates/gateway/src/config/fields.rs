@@ -20,6 +20,14 @@ pub fn fields_at(parent: &[&str]) -> Option<&'static [&'static str]> {
         ["aws"] => fields::<AwsConfig>(),
         ["limits"] => fields::<LimitsConfig>(),
         ["stage"] => fields::<StageConfig>(),
+        ["stage", "throttle"]
+        | ["resources", _, _, "throttle"]
+        | ["usage_plans", _, "throttle"]
+        | ["usage_plans", _, "method_throttles", _] => fields::<ThrottleConfig>(),
+        ["api_keys", _] => fields::<ApiKeyConfig>(),
+        ["usage_plans", _] => fields::<UsagePlanConfig>(),
+        ["usage_plans", _, "quota"] => fields::<QuotaConfig>(),
+        ["state"] => fields::<StateConfig>(),
         ["request_validators", _] => fields::<RequestValidatorConfig>(),
         ["gateway_responses", _] => fields::<GatewayResponseConfig>(),
         ["resources", _, "cors"] | ["cors"] => fields::<CorsConfig>(),

@@ -132,6 +132,28 @@ impl Locations {
         (location.line <= self.lines.len() + 1).then_some(location)
     }
 
+    /// An empty set of positions in the file `source` was scanned from, to be
+    /// filled with [`Locations::alias`]: for a configuration converted from
+    /// another format, whose key paths differ from the file's.
+    pub fn imported(source: &Locations) -> Self {
+        Self {
+            nodes: HashMap::new(),
+            lines: source.lines.clone(),
+            duplicates: Vec::new(),
+        }
+    }
+
+    /// Gives the key path `path` the positions that `source_path` has in
+    /// `source`, the node's quoting included, so that a template's error in
+    /// a converted configuration still points inside the template's text.
+    /// Does nothing when `source` does not know `source_path`.
+    pub fn alias(&mut self, path: &[&str], source: &Locations, source_path: &[&str]) {
+        if let Some(node) = source.node(source_path) {
+            let key: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+            self.nodes.insert(key, *node);
+        }
+    }
+
     fn node(&self, path: &[&str]) -> Option<&Node> {
         let key: Vec<String> = path.iter().map(|s| s.to_string()).collect();
         self.nodes.get(&key)

@@ -8,6 +8,7 @@ mod fields;
 mod locate;
 mod schema;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -74,11 +75,31 @@ pub struct Loaded {
     /// its own, so that one run shows every mistake; code that reads `config`
     /// without compiling it must check them itself.
     pub problems: Vec<Problem>,
+    /// What an imported definition (OpenAPI, CloudFormation) holds that the
+    /// gateway does not run, one line each with its place in the file.
+    /// [`crate::compile::compile`] puts them first among the API's warnings,
+    /// so that `validate` prints them and `run` logs them.
+    pub warnings: Vec<String>,
+    /// For an imported definition: key path in [`Loaded::config`] → the JSON
+    /// pointer of what it was converted from. A problem found later names
+    /// the pointer, which the file has, rather than the gateway's key path,
+    /// which it has not. Empty for gateway.yaml.
+    pub pointers: BTreeMap<Vec<String>, String>,
 }
 
 impl Loaded {
-    /// Reads and parses `path`.
+    /// Reads and parses `path`, in whichever format it is written (see
+    /// [`crate::import::detect`]), with no import flags.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        Self::from_file_with(path, &crate::import::ImportOptions::default())
+    }
+
+    /// Reads and parses `path`, in whichever format it is written: gateway.yaml,
+    /// OpenAPI 3.0, Swagger 2.0 or CloudFormation, with the import flags.
+    pub fn from_file_with(
+        path: &Path,
+        options: &crate::import::ImportOptions,
+    ) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.to_path_buf(),
             problems: vec![Problem {
@@ -87,7 +108,28 @@ impl Loaded {
                 message: format!("cannot read the file: {e}"),
             }],
         })?;
-        Self::from_str(path, &text)
+        crate::import::load(path, &text, options)
+    }
+
+    /// How a problem at the key path `path` names its key: the dotted key
+    /// path in gateway.yaml; for an imported definition, the JSON pointer of
+    /// the nearest key it was converted from, followed by the rest of the path.
+    pub fn key_name(&self, path: &[&str]) -> String {
+        if self.pointers.is_empty() {
+            return path.join(".");
+        }
+        for n in (0..=path.len()).rev() {
+            let prefix: Vec<String> = path[..n].iter().map(|s| s.to_string()).collect();
+            if let Some(pointer) = self.pointers.get(&prefix) {
+                let mut name = pointer.clone();
+                for segment in &path[n..] {
+                    name.push('/');
+                    name.push_str(&crate::import::escape_pointer(segment));
+                }
+                return name;
+            }
+        }
+        path.join(".")
     }
 
     /// Parses `text`, naming it `path` in errors.
@@ -144,6 +186,8 @@ impl Loaded {
             config,
             locations,
             problems,
+            warnings: Vec::new(),
+            pointers: BTreeMap::new(),
         })
     }
 }
@@ -290,8 +334,8 @@ mod tests {
         let expected = [
             "1:1: : unknown field `colour`, expected one of `listen`,",
             "9:13: resources./s.GET.integration.responses.0: unknown field `shade`, expected one of `selection_pattern`, `status`, `response_parameters`, `response_templates`",
-            "10:7: resources./s.GET: unknown field `extra`, expected one of `request_parameters`, `request_validator`, `request_models`, `integration`",
-            "12:3: stage: unknown field `nmae`, expected one of `name`, `base_path`, `variables`",
+            "10:7: resources./s.GET: unknown field `extra`, expected one of `api_key_required`, `throttle`, `request_parameters`, `request_validator`, `request_models`, `integration`",
+            "12:3: stage: unknown field `nmae`, expected one of `name`, `base_path`, `variables`, `throttle`",
         ];
         assert_eq!(lines.len(), expected.len(), "{lines:#?}");
         for (line, expected) in lines.iter().zip(expected) {

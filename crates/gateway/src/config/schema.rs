@@ -7,10 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The whole file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     /// The address to listen on: an IP address and a port (`0.0.0.0:8080`,
     /// `[::]:8080`); host names are not resolved. Default `127.0.0.1:8080`;
@@ -59,6 +59,16 @@ pub struct Config {
     /// (`DEFAULT_4XX`, `BAD_REQUEST_BODY`, ...).
     #[serde(default)]
     pub gateway_responses: BTreeMap<String, GatewayResponseConfig>,
+    /// API keys, by name (the name is `$context.identity.apiKeyId`). Methods
+    /// with `api_key_required: true` take only these, sent in `x-api-key`.
+    #[serde(default)]
+    pub api_keys: BTreeMap<String, ApiKeyConfig>,
+    /// Usage plans, by name: the keys each one holds, their throttle and quota.
+    #[serde(default)]
+    pub usage_plans: BTreeMap<String, UsagePlanConfig>,
+    /// Where throttle and quota state lives. Default: in the gateway's memory.
+    #[serde(default)]
+    pub state: StateConfig,
     /// The media types whose payloads are binary, API Gateway's
     /// `binaryMediaTypes`: `type/subtype`, `type/*` or `*/*`, compared without
     /// case. A request is binary when its `Content-Type` matches; an answer
@@ -84,7 +94,7 @@ fn default_shutdown_timeout_ms() -> u64 {
 }
 
 /// `admin:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AdminConfig {
     /// The address of the admin listener (health, readiness and metrics): an
     /// IP address and a port, different from `listen`. Default: none, and
@@ -94,7 +104,7 @@ pub struct AdminConfig {
 }
 
 /// `access_log:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessLogConfig {
     /// Write one line per request. Default true.
     #[serde(default = "default_true")]
@@ -132,7 +142,7 @@ fn default_access_log_destination() -> String {
 }
 
 /// `api:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ApiConfig {
     /// `$context.apiId`: 1 to 64 letters, digits, `-` or `_`. Default: none.
     #[serde(default)]
@@ -143,7 +153,7 @@ pub struct ApiConfig {
 }
 
 /// `aws:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AwsConfig {
     /// The region of the AWS services. Default: `AWS_REGION`, then
     /// `AWS_DEFAULT_REGION`.
@@ -157,7 +167,7 @@ pub struct AwsConfig {
 }
 
 /// `limits:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LimitsConfig {
     /// The largest request body accepted, in bytes. Default 10 MB (10,485,760),
     /// API Gateway's payload limit. A larger body gets 413 without being read.
@@ -243,7 +253,7 @@ fn default_max_url_bytes() -> usize {
 }
 
 /// `stage:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageConfig {
     /// The stage name, `$context.stage`. Letters, digits, `-` and `_`, at most
     /// 128 characters. Default `local`.
@@ -258,6 +268,11 @@ pub struct StageConfig {
     /// integration settings.
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
+    /// The default throttle of every method: each method has a bucket of its
+    /// own with these limits, shared by all its clients, unless it sets its
+    /// own `throttle`. Default: none.
+    #[serde(default)]
+    pub throttle: Option<ThrottleConfig>,
 }
 
 impl Default for StageConfig {
@@ -266,6 +281,7 @@ impl Default for StageConfig {
             name: default_stage_name(),
             base_path: false,
             variables: BTreeMap::new(),
+            throttle: None,
         }
     }
 }
@@ -275,7 +291,7 @@ fn default_stage_name() -> String {
 }
 
 /// One entry of `request_validators:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RequestValidatorConfig {
     /// Check the body against the method's model for its content type. Default false.
     #[serde(default)]
@@ -286,7 +302,7 @@ pub struct RequestValidatorConfig {
 }
 
 /// One entry of `gateway_responses:`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GatewayResponseConfig {
     /// The status. Default: the response type's (or DEFAULT_4XX/5XX's).
     #[serde(default)]
@@ -302,8 +318,16 @@ pub struct GatewayResponseConfig {
 }
 
 /// One method of a resource, e.g. `GET` on `/streams`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MethodConfig {
+    /// Refuse requests without a valid, enabled API key in `x-api-key` (403
+    /// `INVALID_API_KEY`), and apply the key's usage plan. Default false.
+    #[serde(default)]
+    pub api_key_required: bool,
+    /// This method's throttle, for all its clients together, instead of
+    /// `stage.throttle`. Default: `stage.throttle`.
+    #[serde(default)]
+    pub throttle: Option<ThrottleConfig>,
     /// Declared method request parameters:
     /// `method.request.{path,querystring,header}.<name>` → required (true/false).
     #[serde(default)]
@@ -332,7 +356,7 @@ pub struct MethodConfig {
 }
 
 /// The integration request and responses of a method.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IntegrationConfig {
     /// `aws` (an AWS service, SigV4-signed), `http` (any HTTP backend),
     /// `mock` (no backend), `http_proxy` (any HTTP backend, the request and
@@ -424,7 +448,7 @@ fn default_timeout_ms() -> u64 {
 }
 
 /// `type:` of an integration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IntegrationType {
     /// An AWS service, called with a SigV4-signed request.
@@ -446,7 +470,7 @@ pub enum IntegrationType {
 }
 
 /// API Gateway's passthroughBehavior.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PassthroughBehavior {
     /// Pass the body through when the API has no template for its media type.
@@ -461,7 +485,7 @@ pub enum PassthroughBehavior {
 }
 
 /// `content_handling:` of an integration or an integration response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContentHandling {
     /// A binary payload becomes its base64 text; text stays as it is.
@@ -472,7 +496,7 @@ pub enum ContentHandling {
 }
 
 /// `json_guard:` of an integration.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonGuard {
     /// On for JSON bodies: when the integration request's Content-Type is
@@ -486,7 +510,7 @@ pub enum JsonGuard {
 }
 
 /// One integration response.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IntegrationResponseConfig {
     /// A regular expression that must match the whole backend status code, e.g.
     /// `4\d{2}`; for a Lambda function error (an Invoke answer with
@@ -545,6 +569,21 @@ impl<'a> IntoIterator for &'a ResourceConfig {
     }
 }
 
+/// Written back as read: the methods by verb, and `cors` beside them.
+impl Serialize for ResourceConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(cors) = &self.cors {
+            map.serialize_entry("cors", cors)?;
+        }
+        for (verb, method) in &self.methods {
+            map.serialize_entry(verb, method)?;
+        }
+        map.end()
+    }
+}
+
 impl<'de> Deserialize<'de> for ResourceConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
@@ -578,7 +617,7 @@ impl<'de> Deserialize<'de> for ResourceConfig {
 }
 
 /// `authorization:` of a method, API Gateway's `authorizationType`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorizationType {
     /// Anyone may call.
@@ -593,7 +632,7 @@ pub enum AuthorizationType {
 }
 
 /// One entry of `authorizers:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthorizerConfig {
     /// `cognito_user_pools` or `jwt` (JWTs of a user pool or of any OIDC
     /// issuer), `token` or `request` (a Lambda authorizer), or `aws_iam`
@@ -646,7 +685,7 @@ fn default_authorizer_ttl() -> u64 {
 }
 
 /// `type:` of an authorizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorizerType {
     CognitoUserPools,
@@ -657,7 +696,7 @@ pub enum AuthorizerType {
 }
 
 /// `cors:` of the API or of a resource.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CorsConfig {
     /// The origins allowed to read responses: a list of
     /// `scheme://host[:port]`, or `*` for any.
@@ -685,9 +724,128 @@ pub struct CorsConfig {
 }
 
 /// `allow_origins`: `*` or a list.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Origins {
     One(String),
     List(Vec<String>),
+}
+
+/// A token bucket: `rate` requests per second on average, `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ThrottleConfig {
+    /// Requests per second the bucket refills with: 0 or more, fractions
+    /// allowed (`0.5` is one request every two seconds). 0 refuses every
+    /// request, as in API Gateway.
+    pub rate: f64,
+    /// The bucket's size: how many requests may pass at once after a quiet
+    /// spell. At least 1 unless `rate` is 0.
+    pub burst: u64,
+}
+
+/// One entry of `api_keys:`. Exactly one of `value_env`, `value_file` and
+/// `value` gives the key's value.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiKeyConfig {
+    /// The environment variable holding the key.
+    #[serde(default)]
+    pub value_env: Option<String>,
+    /// A file holding the key (a trailing line break is ignored); read at
+    /// start and on every reload.
+    #[serde(default)]
+    pub value_file: Option<String>,
+    /// The key itself, inline: for tests and examples, not for secrets.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// A disabled key is refused like an unknown one. Default true.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+/// One entry of `usage_plans:`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UsagePlanConfig {
+    /// The keys (names from `api_keys`) the plan applies to. A key belongs
+    /// to at most one plan; a key in no plan is refused, as in API Gateway.
+    #[serde(default)]
+    pub api_keys: Vec<String>,
+    /// Each key's throttle: a bucket per key. Default: none.
+    #[serde(default)]
+    pub throttle: Option<ThrottleConfig>,
+    /// Each key's quota. Default: none.
+    #[serde(default)]
+    pub quota: Option<QuotaConfig>,
+    /// Per-method throttles for each key, by `"METHOD /resource/path"` as
+    /// in `resources`, applied before the plan's `throttle`.
+    #[serde(default)]
+    pub method_throttles: BTreeMap<String, ThrottleConfig>,
+}
+
+/// `quota:` of a usage plan: at most `limit` requests per key per period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaConfig {
+    /// Requests per period, 1 or more.
+    pub limit: u64,
+    /// `day`, `week` or `month`, in UTC.
+    pub period: QuotaPeriod,
+    /// Where each period starts, from its natural start: hours after
+    /// midnight for `day` (0-23), days after Sunday for `week` (0-6, so 1
+    /// starts weeks on Monday), days after the 1st for `month` (0-27).
+    /// Default 0.
+    #[serde(default)]
+    pub offset: u32,
+}
+
+/// A quota's period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuotaPeriod {
+    Day,
+    Week,
+    Month,
+}
+
+/// `state:`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateConfig {
+    /// `redis://host:port[/db]` or `rediss://` (TLS): keep throttles and
+    /// quotas in this Redis, shared by every replica that uses it, quotas
+    /// kept across restarts. Default: none, and state is in memory, for this
+    /// process only.
+    #[serde(default)]
+    pub redis_url: Option<String>,
+    /// What happens to a request when Redis cannot answer in time: `allow`
+    /// (the default: it passes unthrottled) or `deny` (503). Each such
+    /// request is logged and counted.
+    #[serde(default)]
+    pub on_redis_error: OnRedisError,
+    /// How long a request waits for Redis, in milliseconds: 1 to 10,000.
+    /// Default 100.
+    #[serde(default = "default_redis_timeout_ms")]
+    pub redis_timeout_ms: u64,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            on_redis_error: OnRedisError::default(),
+            redis_timeout_ms: default_redis_timeout_ms(),
+        }
+    }
+}
+
+fn default_redis_timeout_ms() -> u64 {
+    100
+}
+
+/// `on_redis_error:`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnRedisError {
+    /// Fail open: the request passes without throttle or quota.
+    #[default]
+    Allow,
+    /// Fail closed: 503.
+    Deny,
 }

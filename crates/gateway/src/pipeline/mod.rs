@@ -2,22 +2,26 @@
 //! [`run`]:
 //!
 //! 1. **limits**: the URL and the headers within their limits (414, 431);
-//! 2. **route**: the method and path, under the stage's base path (404, 405),
-//!    then the body within its limit (413): an unknown path costs no body read;
+//! 2. **route**: the method and path, under the stage's base path (404, 405);
+//!    before it, a CORS preflight is answered by the gateway ([`crate::cors`]);
 //! 3. **authorize**: the method's authorizer ([`crate::auth`]): a JWT, a
-//!    Lambda authorizer's policy, a SigV4 signature (401, 403, 500); before
-//!    it, a CORS preflight is answered by the gateway ([`crate::cors`]);
-//! 4. **method request**: the request validator: required parameters and the
+//!    Lambda authorizer's policy, a SigV4 signature (401, 403, 500);
+//! 4. **access**: the API key (403 `INVALID_API_KEY`), then the throttles and
+//!    the quota (429 `THROTTLED`, `QUOTA_EXCEEDED`) ([`access`]); then the
+//!    body within its limit (413): an unknown path or a refused client costs
+//!    no body read. An `aws_iam` signature covers the body, so for those
+//!    methods the body is read first and the signature checked after it;
+//! 5. **method request**: the request validator: required parameters and the
 //!    body's model (400);
-//! 5. **integration request**: parameter mappings, the template picked by media
+//! 6. **integration request**: parameter mappings, the template picked by media
 //!    type or the body passed through (415), `$context.requestOverride`, the
 //!    template-injection guard (400); for an `http_proxy`, the method request
 //!    as it came with the mappings on top ([`proxy`]); for an `aws_proxy`, API
 //!    Gateway's proxy event ([`lambda_proxy`]);
-//! 6. **integration**: the [`Dispatch`] signs and sends (500 when credentials
+//! 7. **integration**: the [`Dispatch`] signs and sends (500 when credentials
 //!    are missing, 502 when unreachable, 504 on timeout), or, for `gateway
 //!    render`, captures the request instead;
-//! 7. **integration response**: the response selected by status code (by
+//! 8. **integration response**: the response selected by status code (by
 //!    `errorMessage` for a Lambda function error), its header mappings and
 //!    template, `$context.responseOverride`; with no integration responses,
 //!    the backend's status, content type and body; for a proxy, the backend's
@@ -29,6 +33,7 @@
 //! [`crate::gateway_response::fail`], the one place that logs it and turns it
 //! into a gateway response.
 
+mod access;
 mod dispatch;
 mod function_error;
 mod integration_request;
@@ -61,7 +66,12 @@ use crate::error::{GatewayError, ResponseType};
 pub struct Record {
     /// Set when an integration was called (never for a mock).
     pub integration: Option<IntegrationCall>,
+    /// Set when a throttle, a quota or the state store stopped or failed
+    /// the request.
+    pub limit: Option<LimitEvent>,
 }
+
+pub use access::LimitEvent;
 
 /// One integration call, as the access log and metrics see it.
 #[derive(Debug, Clone)]
@@ -115,8 +125,22 @@ pub async fn run(
     if let Some(preflight) = crate::cors::preflight(api, exchange) {
         return Ok(Some(preflight));
     }
-    route::enter(api, exchange, body).await?;
-    crate::auth::authorize(api, exchange, dispatch.client()).await?;
+    route::locate(api, exchange)?;
+    // API Gateway's order: the authorizer, then the API key and the usage
+    // plan. A SigV4 signature covers the body, so it is checked once the
+    // body is read; every other refusal comes before the body is read.
+    let signed = exchange
+        .method()
+        .is_some_and(|m| matches!(m.authorization, crate::auth::Authorization::Iam(_)));
+    if signed {
+        route::receive(api, exchange, body).await?;
+        crate::auth::authorize(api, exchange, dispatch.client()).await?;
+        access::check(api, exchange, record).await?;
+    } else {
+        crate::auth::authorize(api, exchange, dispatch.client()).await?;
+        access::check(api, exchange, record).await?;
+        route::receive(api, exchange, body).await?;
+    }
     let routed = exchange.routed().ok_or_else(route::not_routed)?;
     let prepared = if routed.request.body.len() >= HEAVY_BODY_BYTES {
         prepare_elsewhere(api, &routed).await?

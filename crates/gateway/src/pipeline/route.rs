@@ -40,29 +40,39 @@ pub fn check_limits(api: &Api, request: &MethodRequest) -> Result<(), GatewayErr
     Ok(())
 }
 
-/// Routing, then the body within its limit (413): an unknown path costs no
-/// body read. The routed request is the only way later stages see it.
+/// Routing, then the body within its limit (413), as one stage: what
+/// callers without authorizers, API keys or throttles need.
 #[cfg(test)]
 pub async fn route<'e>(
     api: &Api,
     exchange: &'e mut Exchange,
     body: impl ReadBody,
 ) -> Result<Routed<'e>, GatewayError> {
-    enter(api, exchange, body).await?;
+    locate(api, exchange)?;
+    receive(api, exchange, body).await?;
     exchange.routed().ok_or_else(not_routed)
 }
 
-/// Routing, then the body within its limit (413): an unknown path costs no
-/// body read. Afterwards [`Exchange::routed`] gives the routed request.
-pub async fn enter(
+/// Routing: the method is kept on the exchange, so that any later failure
+/// (a 413 among them) is counted and logged under its route.
+pub fn locate(api: &Api, exchange: &mut Exchange) -> Result<(), GatewayError> {
+    let found = find(api, exchange)?;
+    exchange.route = Some(found);
+    Ok(())
+}
+
+/// The body within its limit (413), read once the request is routed and,
+/// where its authorizer does not need the body, authorized and admitted: an
+/// unknown path or a refused client costs no body read. Afterwards
+/// [`Exchange::routed`] gives the routed request.
+pub async fn receive(
     api: &Api,
     exchange: &mut Exchange,
     body: impl ReadBody,
 ) -> Result<(), GatewayError> {
-    let found = find(api, exchange)?;
-    // Kept before the body is read, so that a 413 is counted and logged
-    // under its route.
-    exchange.route = Some(found);
+    if exchange.route.is_none() {
+        return Err(not_routed());
+    }
     exchange.request.body = body.read(api.limits.max_body_bytes).await?;
     Ok(())
 }

@@ -42,6 +42,8 @@ pub struct RenderArgs {
     /// The configuration file.
     #[arg(long, short, default_value = "gateway.yaml")]
     config: PathBuf,
+    #[command(flatten)]
+    import: crate::import::ImportArgs,
     /// The method request's HTTP method, e.g. PUT.
     method: String,
     /// The method request's path, with its query string, e.g. `/streams/s/record`.
@@ -111,6 +113,7 @@ pub enum Format {
 pub fn main(args: &RenderArgs) -> anyhow::Result<u8> {
     let api = Arc::new(load(
         &args.config,
+        &args.import.options(),
         &args.stage_variables,
         args.endpoint_url.as_deref(),
     )?);
@@ -162,10 +165,11 @@ pub fn main(args: &RenderArgs) -> anyhow::Result<u8> {
 /// file's, or AWS's, never the environment's.
 pub fn load(
     config: &Path,
+    import: &crate::import::ImportOptions,
     stage_variables: &[(String, String)],
     endpoint_url: Option<&str>,
 ) -> Result<Api, ConfigError> {
-    let mut loaded = Loaded::from_file(config)?;
+    let mut loaded = Loaded::from_file_with(config, import)?;
     for (name, value) in stage_variables {
         loaded
             .config
@@ -181,7 +185,12 @@ pub fn load(
         // Never used: nothing is signed.
         credentials: Credentials::fixed("render", "render", None),
     };
-    compile::compile(&loaded, &environment)
+    let mut api = compile::compile(&loaded, &environment)?;
+    // Keys are checked as the server checks them, but throttles and quotas
+    // start afresh in memory: a render must not reach Redis, nor count
+    // against a client's quota.
+    api.usage.store = None;
+    Ok(api)
 }
 
 /// The environment as a render reads it: the region, as `gateway run` reads

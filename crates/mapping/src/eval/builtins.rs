@@ -100,6 +100,8 @@ impl<'a> Eval<'a> {
                 "user",
                 "userArn",
                 "accountId",
+                "apiKey",
+                "apiKeyId",
             ],
             Builtin::Authorizer => {
                 let authorizer = &self.vars.context.authorizer;
