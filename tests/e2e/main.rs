@@ -11,6 +11,7 @@ mod credentials;
 mod examples;
 mod gateway_errors;
 mod hostile;
+mod import_cloudformation;
 mod import_openapi;
 mod injection;
 mod integrations;
