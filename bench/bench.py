@@ -58,10 +58,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, process=None, name=""):
+def wait_port(port, process=None, name="", err=None):
     for _ in range(5000):
         if process is not None and process.poll() is not None:
-            raise SystemExit(f"bench: {name} exited with {process.returncode} before listening")
+            detail = open(err).read()[-2000:] if err and os.path.exists(err) else ""
+            raise SystemExit(f"bench: {name} exited with {process.returncode} before listening\n{detail}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.1):
                 return
@@ -392,13 +393,13 @@ def run(args, servers, work, all_cases, chosen_cases, chosen_targets):
             env["AWS_CA_BUNDLE"] = f"{work}/ca.pem"
         started = time.monotonic()
         process = servers.start(name, [args.gateway, "run", "--config", conf, "--listen", f"127.0.0.1:{port[name]}"], env=env)
-        wait_port(port[name], process, name)
+        wait_port(port[name], process, name, os.path.join(work, f"{name}.err"))
         gateways[name] = {"process": process, "admin": admin, "startup_ms": round((time.monotonic() - started) * 1000)}
 
     wait_port(port["upstream"], upstream, "upstream")
     wait_port(port["upstream_tls"], upstream, "upstream")
     wait_port(port["nginx"], nginx, "nginx")
-    wait_port(port["envoy"], envoy, "envoy")
+    wait_port(port["envoy"], envoy, "envoy", os.path.join(work, "envoy.err"))
     time.sleep(0.5)
     idle_rss = {name: rss_kb([g["process"].pid]) for name, g in gateways.items()}
 
@@ -408,7 +409,7 @@ def run(args, servers, work, all_cases, chosen_cases, chosen_targets):
         tls = case["tls"]
         targets = []
         if "upstream" in chosen_targets and not tls and case_name == "put_record":
-            targets.append(("upstream", port["upstream"], case["proxied"], [upstream.pid]))
+            targets.append(("upstream", port["upstream"], case["proxied"], nginx_pids(upstream)))
         if "nginx" in chosen_targets:
             targets.append(("nginx", port["nginx_tls" if tls else "nginx"], case["proxied"], nginx_pids(nginx)))
         if "envoy" in chosen_targets:
@@ -455,6 +456,8 @@ def envoy_config(work, port):
     def listener(name, listen_port, cluster):
         return {
             "name": name,
+            # The SigV4 filter buffers the body to sign it: room for the 1 MB case.
+            "per_connection_buffer_limit_bytes": 4 * 1024 * 1024,
             "address": {"socket_address": {"address": "127.0.0.1", "port_value": listen_port}},
             "filter_chains": [{"filters": [{
                 "name": "envoy.filters.network.http_connection_manager",
@@ -489,6 +492,7 @@ def envoy_config(work, port):
         c = {
             "name": name,
             "type": "STATIC",
+            "per_connection_buffer_limit_bytes": 4 * 1024 * 1024,
             "connect_timeout": "1s",
             "load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": [{"endpoint": {
                 "address": {"socket_address": {"address": "127.0.0.1", "port_value": upstream_port}}}}]}]},
@@ -531,7 +535,7 @@ def gateway_config(work, name, admin_port):
     config["access_log"] = {"enabled": True, "format": "json", "destination": f"{work}/{name}.access.log"}
     config["admin"] = {"listen": f"127.0.0.1:{admin_port}"}
     config["api_keys"] = {"bench": {"value": API_KEY}}
-    config["usage_plans"] = {"bench": {"api_keys": ["bench"], "throttle": {"rate": 10_000_000, "burst": 10_000_000}}}
+    config["usage_plans"] = {"bench": {"api_keys": ["bench"], "throttle": {"rate": 1_000_000, "burst": 1_000_000}}}
     for path in ["/streams/{stream-name}/record", "/streams/{stream-name}/records"]:
         config["resources"][path]["PUT"]["api_key_required"] = True
     return config

@@ -53,7 +53,7 @@ chmod +x "$envoy_bin"
 cargo build --release --locked --bin gateway >&2
 
 exec python3 bench/bench.py \
-  --gateway "$root/target/release/gateway" \
+  --gateway "${CARGO_TARGET_DIR:-$root/target}/release/gateway" \
   --nginx "$nginx_bin" \
   --envoy "$envoy_bin" \
   --duration "${BENCH_DURATION:-10}" \
