@@ -572,8 +572,11 @@ def report(args, results, cores):
             print(f"Gateway per-worker requests, {labels[r['case']]}: {r['per_worker_requests']}")
     for name, g in results["gateway"].items():
         print(f"{name}: {g['rss_idle_mb']} MB idle, start to listening {g['startup_ms']} ms")
-    peak = max((r.get("peak_rss_mb", 0) for r in runs), default=0)
-    print(f"Gateway peak RSS over the run: {peak} MB")
+    # RSS under the PutRecord load, and separately after the large bodies,
+    # which hold several copies of each megabyte in flight.
+    peak = max((r.get("peak_rss_mb", 0) for r in runs if r["case"] in ("put_record", "put_record_tls")), default=0)
+    peak_all = max((r.get("peak_rss_mb", 0) for r in runs), default=0)
+    print(f"Gateway peak RSS: {peak} MB under PutRecord load; {peak_all} MB over the whole run")
     print()
     by = {(r["case"], r["target"]): r for r in runs}
     for case in ["put_record", "put_record_tls"]:
@@ -586,7 +589,7 @@ def report(args, results, cores):
     if g:
         print(f"Target, p99 <= 2 ms at {args.connections} connections (PutRecord): {g['p99_ms']:.2f} ms: "
               f"{'met' if g['p99_ms'] <= 2 else 'NOT met'}")
-    print(f"Target, RSS <= 60 MB under load: {peak} MB: {'met' if peak <= 60 else 'NOT met'}")
+    print(f"Target, RSS <= 60 MB under PutRecord load: {peak} MB: {'met' if peak <= 60 else 'NOT met'}")
     print()
     print("Results: bench/results/latest.json")
 
