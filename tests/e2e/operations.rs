@@ -376,6 +376,14 @@ async fn metrics_count_exactly_the_requests_sent_by_resource_template() {
         .unwrap();
     assert!(!text.contains("metered"), "{text}");
     assert!(!text.contains("/nowhere"), "{text}");
+    // Every request is counted by the worker that served it: the 1 + 1 + 5
+    // + 3 + 2 above, over however many workers the machine has.
+    let per_worker: f64 = text
+        .lines()
+        .filter(|line| line.starts_with("gateway_worker_requests_total{worker=\""))
+        .map(|line| line.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(per_worker, 12.0, "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -68,6 +68,11 @@ struct ReasonLabels {
     reason: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WorkerLabels {
+    worker: u32,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn histogram() -> Histogram {
@@ -87,6 +92,7 @@ pub struct Metrics {
     reloads: Family<ResultLabels, Counter>,
     access_log_dropped: Counter,
     connections_refused: Family<ReasonLabels, Counter>,
+    worker_requests: Family<WorkerLabels, Counter>,
     throttled: Family<ScopeLabels, Counter>,
     quota_exceeded: Counter,
     redis_errors: Family<PolicyLabels, Counter>,
@@ -157,6 +163,12 @@ impl Metrics {
             "Connections that could not be accepted, by reason",
             connections_refused.clone(),
         );
+        let worker_requests = Family::<WorkerLabels, Counter>::default();
+        registry.register(
+            "gateway_worker_requests",
+            "Requests received, by worker thread: how evenly connections are spread",
+            worker_requests.clone(),
+        );
         let throttled = Family::<ScopeLabels, Counter>::default();
         registry.register(
             "gateway_throttled_requests",
@@ -189,7 +201,16 @@ impl Metrics {
             reloads,
             access_log_dropped,
             connections_refused,
+            worker_requests,
         }
+    }
+
+    /// The request counter of worker `index`, taken once per worker so that
+    /// counting costs one atomic add per request.
+    pub fn worker(&self, index: usize) -> Counter {
+        let worker = u32::try_from(index).unwrap_or(u32::MAX);
+        self.worker_requests
+            .get_or_create_owned(&WorkerLabels { worker })
     }
 
     /// The text exposition of every metric.

@@ -131,7 +131,7 @@ pub async fn run(options: &Options) -> anyhow::Result<()> {
                     let shutdown = async move {
                         let _ = stopped.wait_for(|stop| *stop).await;
                     };
-                    server::serve(shared, client, listener, shutdown).await;
+                    server::serve(shared, client, listener, index, shutdown).await;
                     Ok(())
                 })
             })

@@ -62,12 +62,16 @@ pub struct Shared {
 /// gateway reach it over HTTP/1.1 or through a load balancer that speaks
 /// HTTP/1.1 to its targets, and one h2c connection could hold hundreds of
 /// stalled streams, each with a body buffer.
+/// `worker` numbers this worker in the per-worker request count, which
+/// shows how evenly the kernel spreads connections.
 pub async fn serve(
     shared: Arc<Shared>,
     client: Client,
     listener: TcpListener,
+    worker: usize,
     shutdown: impl Future<Output = ()>,
 ) {
+    let served = shared.metrics.worker(worker);
     let mut builder = http1::Builder::new();
     // A connection that sends no request head, stops in one, or idles
     // between requests is cut off instead of holding a socket forever.
@@ -108,10 +112,12 @@ pub async fn serve(
         let service = {
             let shared = shared.clone();
             let client = client.clone();
+            let served = served.clone();
             service_fn(move |request| {
                 let shared = shared.clone();
                 let client = client.clone();
                 let head = heads.next();
+                served.inc();
                 async move { Ok::<_, Infallible>(handle(&shared, &client, request, peer, head).await) }
             })
         };
