@@ -332,7 +332,7 @@ async fn a_browser_on_an_allowed_origin_reads_answers_and_errors_and_another_is_
             .contains("message")
     );
     assert_eq!(report["invalid"]["status"], 400, "{report}");
-    let log = gateway.process.stdout_text();
+    let log = gateway.process.wait_for_stdout("\"OPTIONS /items", 1);
     assert!(
         log.contains("\"OPTIONS /items"),
         "no preflight in the access log:\n{log}"

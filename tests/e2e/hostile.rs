@@ -206,7 +206,9 @@ async fn unparsable_requests_and_cleartext_http2_are_refused_and_logged() {
             .contains("invalid HTTP version parsed (found HTTP2 preface)")
     );
     // And an access-log line each, with its request id.
-    let out = gateway.process.stdout_text();
+    let out = gateway
+        .process
+        .wait_for_stdout("\"- - HTTP/1.1\" 400 0 ", 2);
     assert_eq!(
         out.lines()
             .filter(|l| l.contains("\"- - HTTP/1.1\" 400 0 "))

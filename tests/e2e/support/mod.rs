@@ -125,6 +125,24 @@ impl Process {
         self.stdout.lock().unwrap().join("\n")
     }
 
+    /// Waits, up to 5 s, until stdout has `count` lines that contain
+    /// `needle` (the access log is written in batches, a few milliseconds
+    /// after the answers), and returns stdout.
+    pub fn wait_for_stdout(&self, needle: &str, count: usize) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let out = self.stdout_text();
+            if out.lines().filter(|l| l.contains(needle)).count() >= count {
+                return out;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{count} lines with `{needle}` expected in:\n{out}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Sends SIGTERM and waits for the exit, up to `timeout`.
     pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         self.signal("TERM");
