@@ -4,26 +4,13 @@
 //! binary against moto with signature checking on.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::json;
 
 use crate::support::{
-    Gateway, GatewayOptions, Moto, client, json_body, put_read_back_and_delete, repo_root, tempdir,
+    Gateway, GatewayOptions, Moto, client, gateway_command as gateway, import_fixture as fixture,
+    json_body, moto_env, put_read_back_and_delete, sts_calls_after_setup as sts_calls, tempdir,
 };
-
-fn fixture(name: &str) -> PathBuf {
-    repo_root().join("tests/fixtures/import").join(name)
-}
-
-fn moto_env(moto: &Moto) -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ACCESS_KEY_ID", moto.key.id.clone()),
-        ("AWS_SECRET_ACCESS_KEY", moto.key.secret.clone()),
-        ("AWS_ENDPOINT_URL", moto.url.clone()),
-        ("AWS_REGION", "us-east-1".to_string()),
-    ]
-}
 
 fn start(moto: &Moto, config: &Path, args: &[&str]) -> Gateway {
     Gateway::start_with_args(
@@ -33,32 +20,6 @@ fn start(moto: &Moto, config: &Path, args: &[&str]) -> Gateway {
         },
         args,
     )
-}
-
-/// `gateway <args>`: exit code, stdout, stderr.
-fn gateway(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(Gateway::binary())
-        .args(args)
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-/// Roles assumed after moto's setup: STS calls are `POST /`, Kinesis calls
-/// `POST /?Action=`.
-fn sts_calls(moto: &Moto) -> usize {
-    let log = moto.process.log_text();
-    let after_setup = log.split("reset-auth").nth(1).unwrap_or_default();
-    after_setup
-        .lines()
-        .filter(|l| l.contains("POST / HTTP"))
-        .count()
 }
 
 /// The tutorial's flow: create, put a record, put records, read them back

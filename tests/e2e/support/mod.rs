@@ -756,3 +756,45 @@ impl Drop for EchoServer {
         }
     }
 }
+
+/// A definition under `tests/fixtures/import/`.
+pub fn import_fixture(name: &str) -> PathBuf {
+    repo_root().join("tests/fixtures/import").join(name)
+}
+
+/// The environment of a gateway that calls moto with moto's key.
+pub fn moto_env(moto: &Moto) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", moto.key.id.clone()),
+        ("AWS_SECRET_ACCESS_KEY", moto.key.secret.clone()),
+        ("AWS_ENDPOINT_URL", moto.url.clone()),
+        ("AWS_REGION", "us-east-1".to_string()),
+    ]
+}
+
+/// `gateway <args>`, without the region variables of the test's own
+/// environment: exit code, stdout, stderr.
+pub fn gateway_command(args: &[&str]) -> (i32, String, String) {
+    let output = std::process::Command::new(Gateway::binary())
+        .args(args)
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The calls to STS after moto's setup: STS calls are `POST /`, Kinesis
+/// calls `POST /?Action=`.
+pub fn sts_calls_after_setup(moto: &Moto) -> usize {
+    let log = moto.process.log_text();
+    let after_setup = log.split("reset-auth").nth(1).unwrap_or_default();
+    after_setup
+        .lines()
+        .filter(|l| l.contains("POST / HTTP"))
+        .count()
+}
