@@ -132,13 +132,13 @@ pub async fn run(
     let signed = exchange
         .method()
         .is_some_and(|m| matches!(m.authorization, crate::auth::Authorization::Iam(_)));
-    if signed {
+    let mut body = Some(body);
+    if signed && let Some(body) = body.take() {
         route::receive(api, exchange, body).await?;
-        crate::auth::authorize(api, exchange, dispatch.client()).await?;
-        access::check(api, exchange, record).await?;
-    } else {
-        crate::auth::authorize(api, exchange, dispatch.client()).await?;
-        access::check(api, exchange, record).await?;
+    }
+    crate::auth::authorize(api, exchange, dispatch.client()).await?;
+    access::check(api, exchange, record).await?;
+    if let Some(body) = body {
         route::receive(api, exchange, body).await?;
     }
     let routed = exchange.routed().ok_or_else(route::not_routed)?;

@@ -152,11 +152,19 @@ fn resource_pointer(id: &str) -> String {
 }
 
 fn property_pointer(id: &str, property: &str) -> String {
-    format!(
-        "{}/Properties/{}",
-        resource_pointer(id),
-        escape_pointer(property)
-    )
+    format!("{}/{}", properties_pointer(id), escape_pointer(property))
+}
+
+/// The pointer of a resource's `Properties`.
+fn properties_pointer(id: &str) -> String {
+    format!("{}/Properties", resource_pointer(id))
+}
+
+/// Whether `node` is `Ref: <id>` (how a resource names its API, a plan its
+/// key).
+fn refers_to(node: Option<&Node>, id: &str) -> bool {
+    node.and_then(Node::intrinsic)
+        .is_some_and(|(f, arg)| f == "Ref" && arg.as_str() == Some(id))
 }
 
 /// Maps pointers of the converted document back to the template.

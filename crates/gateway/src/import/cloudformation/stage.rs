@@ -8,7 +8,8 @@ use serde_json::Value as Json;
 
 use super::intrinsics::scalar_string;
 use super::template::Node;
-use super::{Import, SERVERLESS_API, property_pointer, resource_pointer};
+use super::usage::number;
+use super::{Import, SERVERLESS_API, property_pointer, refers_to, resource_pointer};
 use crate::config::{Config, ThrottleConfig};
 
 /// Applies the stage of API `id` to `config`.
@@ -28,10 +29,7 @@ pub(super) fn apply(import: &mut Import<'_>, id: &str, api: &Node, config: &mut 
             .iter()
             .filter(|(_, node)| node.get("Type").and_then(Node::as_str) == Some(ty))
             .filter(|(_, node)| {
-                node.get("Properties")
-                    .and_then(|p| p.get("RestApiId"))
-                    .and_then(Node::intrinsic)
-                    .is_some_and(|(f, arg)| f == "Ref" && arg.as_str() == Some(id))
+                refers_to(node.get("Properties").and_then(|p| p.get("RestApiId")), id)
             })
             .filter(|(_, node)| import.resolver.exists(node).unwrap_or(true))
             .map(|(k, v)| (k.as_str(), v))
@@ -189,12 +187,7 @@ fn settings(import: &mut Import<'_>, id: &str, node: &Node, config: &mut Config,
 /// A throttle from `ThrottlingRateLimit` and `ThrottlingBurstLimit`, when
 /// both are numbers (CloudFormation passes numbers as strings too).
 fn throttle(rate: Option<&Json>, burst: Option<&Json>) -> Option<ThrottleConfig> {
-    let number = |v: Option<&Json>| match v? {
-        Json::Number(n) => n.as_f64(),
-        Json::String(s) => s.parse().ok(),
-        _ => None,
-    };
-    let (rate, burst) = (number(rate)?, number(burst)?);
+    let (rate, burst) = (number(rate?)?, number(burst?)?);
     (rate >= 0.0 && burst >= 0.0).then_some(ThrottleConfig {
         rate,
         burst: burst as u64,

@@ -13,6 +13,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::intrinsics::{Error, Resolver, scalar_string};
 use super::template::{Node, Pos};
+use super::{properties_pointer, property_pointer, refers_to};
 use crate::import::escape_pointer;
 
 /// A problem or warning about the template, at its place.
@@ -33,21 +34,6 @@ pub struct Synthesis {
     pub map: Vec<(String, String)>,
     pub problems: Vec<Note>,
     pub warnings: Vec<Note>,
-}
-
-/// The pointer of a resource's property.
-fn property_pointer(id: &str, property: &str) -> String {
-    format!(
-        "/Resources/{}/Properties/{}",
-        escape_pointer(id),
-        escape_pointer(property)
-    )
-}
-
-/// Whether `node` is `Ref api` (how a resource names its API).
-fn refers_to(node: Option<&Node>, api: &str) -> bool {
-    node.and_then(Node::intrinsic)
-        .is_some_and(|(f, arg)| f == "Ref" && arg.as_str() == Some(api))
 }
 
 /// The logical id `node` refers to with `Ref`.
@@ -153,12 +139,12 @@ impl Builder<'_, '_> {
             Ok(_) => {
                 self.problem(
                     Error::new(properties.pos, "Properties must be a mapping"),
-                    &format!("/Resources/{}/Properties", escape_pointer(id)),
+                    &properties_pointer(id),
                 );
                 None
             }
             Err(e) => {
-                self.problem(e, &format!("/Resources/{}/Properties", escape_pointer(id)));
+                self.problem(e, &properties_pointer(id));
                 None
             }
         }
@@ -277,7 +263,7 @@ impl Builder<'_, '_> {
                 "/x-amazon-apigateway-request-validators/{}",
                 escape_pointer(&name)
             ),
-            format!("/Resources/{}/Properties", escape_pointer(id)),
+            properties_pointer(id),
         ));
     }
 
@@ -331,7 +317,7 @@ impl Builder<'_, '_> {
                 "/x-amazon-apigateway-gateway-responses/{}",
                 escape_pointer(&kind)
             ),
-            format!("/Resources/{}/Properties", escape_pointer(id)),
+            properties_pointer(id),
         ));
     }
 
@@ -412,7 +398,7 @@ impl Builder<'_, '_> {
         security_schemes(doc).insert(name.clone(), scheme);
         self.out.map.push((
             format!("/components/securitySchemes/{}", escape_pointer(&name)),
-            format!("/Resources/{}/Properties", escape_pointer(id)),
+            properties_pointer(id),
         ));
     }
 
@@ -533,10 +519,7 @@ impl Builder<'_, '_> {
         };
         let here = format!("/paths/{}/{}", escape_pointer(&path), escape_pointer(&key));
         let from = |property: &str| property_pointer(id, property);
-        self.out.map.push((
-            here.clone(),
-            format!("/Resources/{}/Properties", escape_pointer(id)),
-        ));
+        self.out.map.push((here.clone(), properties_pointer(id)));
 
         let mut operation = Map::new();
         if let Some(name) = p.get("OperationName") {
@@ -609,7 +592,7 @@ impl Builder<'_, '_> {
                         node.pos,
                         "a Method without an Integration: the gateway has nothing to call",
                     ),
-                    &format!("/Resources/{}/Properties", escape_pointer(id)),
+                    &properties_pointer(id),
                 );
                 return;
             }

@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 
 use super::intrinsics::scalar_string;
 use super::template::Node;
-use super::{Import, property_pointer};
+use super::{Import, property_pointer, refers_to};
 use crate::config::{
     ApiKeyConfig, Config, QuotaConfig, QuotaPeriod, ThrottleConfig, UsagePlanConfig,
 };
@@ -124,12 +124,6 @@ pub(super) fn apply(import: &mut Import<'_>, api: &str, config: &mut Config) {
     }
 }
 
-/// Whether `node` is `Ref: <id>`.
-fn refers_to(node: Option<&Node>, id: &str) -> bool {
-    node.and_then(Node::intrinsic)
-        .is_some_and(|(f, arg)| f == "Ref" && arg.as_str() == Some(id))
-}
-
 /// Declares the key of resource `id` in `config`, once; its name.
 fn key(import: &mut Import<'_>, id: &str, node: &Node, config: &mut Config) -> String {
     let properties = node.get("Properties");
@@ -238,7 +232,7 @@ fn quota_of(import: &mut Import<'_>, node: &Node, pointer: &str) -> Option<Quota
 }
 
 /// A number, or a string of one (CloudFormation passes both).
-fn number(value: &Json) -> Option<f64> {
+pub(super) fn number(value: &Json) -> Option<f64> {
     match value {
         Json::Number(n) => n.as_f64(),
         Json::String(s) => s.parse().ok(),
